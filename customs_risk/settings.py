@@ -1,0 +1,96 @@
+"""The one place for settings. Every value has an embedded default and a CUSTOMS_RISK_* override.
+
+DAGs, the CLI and the tests all call ``get_settings()``, so a test that sets an environment variable
+changes what every stage sees.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_KEY = "customs-risk-demo-key-not-for-production"
+LANES = ("cargo", "express", "traveller")
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"CUSTOMS_RISK_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    warehouse_url: str
+    mlflow_tracking_uri: str
+    pseudonym_key: str
+    # Share of a lane's daily traffic the offices can inspect (GUIDE section 1 rates).
+    capacity_share: dict[str, float] = field(default_factory=dict)
+    exploration_share: float = 0.1
+    seed: int = 42
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def truth_dir(self) -> Path:
+        """What the simulator knows and no customs service does: the true status of every item."""
+        return self.home / "truth"
+
+    @property
+    def scored_dir(self) -> Path:
+        return self.home / "scored"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def gx_dir(self) -> Path:
+        return self.home / "gx"
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return PROJECT_ROOT / "dbt_project"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.home / "dbt_target"
+
+    @property
+    def mlflow_artifacts_dir(self) -> Path:
+        return self.home / "mlartifacts"
+
+    @cached_property
+    def warehouse_kind(self) -> str:
+        if self.warehouse_url.startswith("duckdb://"):
+            return "duckdb"
+        if self.warehouse_url.startswith(("postgresql://", "postgres://")):
+            return "postgres"
+        raise ValueError(f"CUSTOMS_RISK_WAREHOUSE_URL must start with duckdb:// or postgresql://, got {self.warehouse_url!r}")
+
+    @property
+    def duckdb_path(self) -> Path:
+        return Path(self.warehouse_url.removeprefix("duckdb:///"))
+
+    def model_name(self, lane: str) -> str:
+        return f"customs-risk-{lane}"
+
+
+def get_settings() -> Settings:
+    home = Path(_env("HOME", str(PROJECT_ROOT / "var"))).resolve()
+    return Settings(
+        home=home,
+        warehouse_url=_env("WAREHOUSE_URL", f"duckdb:///{home / 'warehouse.duckdb'}"),
+        mlflow_tracking_uri=_env("MLFLOW_TRACKING_URI", f"sqlite:///{home / 'mlflow.db'}"),
+        pseudonym_key=_env("PSEUDONYM_KEY", DEMO_KEY),
+        capacity_share={
+            "cargo": float(_env("CAPACITY_CARGO", "0.03")),
+            "express": float(_env("CAPACITY_EXPRESS", "0.016")),
+            "traveller": float(_env("CAPACITY_TRAVELLER", "0.016")),
+        },
+        exploration_share=float(_env("EXPLORATION_SHARE", "0.1")),
+        seed=int(_env("SEED", "42")),
+    )

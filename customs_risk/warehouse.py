@@ -1,0 +1,123 @@
+"""Warehouse access for the Python stages (ingest, train, score) on DuckDB or PostgreSQL.
+
+Writes go partition by partition: one transaction deletes the partition and inserts its new rows, so a
+rerun replaces instead of duplicating and a reader never sees the partition half-written.
+"""
+from __future__ import annotations
+
+import io
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterator
+
+from customs_risk.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_PG_TYPES = {"b": "boolean", "i": "bigint", "u": "bigint", "f": "double precision", "M": "timestamp"}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Warehouse:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+        self.kind = self.settings.warehouse_kind
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[Any]:
+        if self.kind == "duckdb":
+            import duckdb
+
+            path = self.settings.duckdb_path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if read_only and not path.exists():
+                raise FileNotFoundError(f"warehouse {path} does not exist yet: run the ingest stage first")
+            conn = duckdb.connect(str(path), read_only=read_only)
+        else:
+            import psycopg2
+
+            conn = psycopg2.connect(self.settings.warehouse_url)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def query_df(self, sql: str, params: list | tuple | None = None) -> "pd.DataFrame":
+        """Run a query; parameters use ``?`` placeholders on both engines."""
+        with self.connect(read_only=self.kind == "duckdb") as conn:
+            if self.kind == "duckdb":
+                return conn.execute(sql, params or []).df()
+            import pandas as pd
+
+            with conn.cursor() as cur:
+                cur.execute(sql.replace("?", "%s"), params or None)
+                cols = [d[0] for d in cur.description]
+                return pd.DataFrame(cur.fetchall(), columns=cols)
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+        if self.kind == "duckdb" and not self.settings.duckdb_path.exists():
+            return False
+        return int(self.query_df(sql, [schema, table]).iloc[0, 0]) > 0
+
+    def execute(self, sql: str) -> None:
+        with self.connect() as conn:
+            if self.kind == "duckdb":
+                conn.execute(sql)
+            else:
+                with conn.cursor() as cur:
+                    cur.execute(sql)
+                conn.commit()
+
+    def replace_partition(self, schema: str, table: str, df: "pd.DataFrame", partition: dict[str, Any]) -> int:
+        """Atomically replace the rows of ``schema.table`` matching ``partition`` with ``df``.
+
+        The table is created from ``df``'s columns on first write. Returns the number of rows written.
+        """
+        target = f"{_quote(schema)}.{_quote(table)}"
+        where = " and ".join(f"{_quote(k)} = ?" for k in partition) or "true"
+        values = list(partition.values())
+        with self.connect() as conn:
+            if self.kind == "duckdb":
+                conn.execute(f"create schema if not exists {_quote(schema)}")
+                conn.register("_incoming", df)
+                conn.execute(f"create table if not exists {target} as select * from _incoming limit 0")
+                conn.execute("begin transaction")
+                try:
+                    conn.execute(f"delete from {target} where {where}", values)
+                    conn.execute(f"insert into {target} by name select * from _incoming")
+                    conn.execute("commit")
+                except BaseException:
+                    conn.execute("rollback")
+                    raise
+                finally:
+                    conn.unregister("_incoming")
+            else:
+                self._pg_replace(conn, schema, table, df, where.replace("?", "%s"), values)
+        return len(df)
+
+    @staticmethod
+    def _pg_replace(conn, schema: str, table: str, df: "pd.DataFrame", where: str, values: list) -> None:
+        target = f"{_quote(schema)}.{_quote(table)}"
+        cols = ", ".join(
+            f"{_quote(c)} {_PG_TYPES.get(df[c].dtype.kind, 'text')}" for c in df.columns
+        )
+        buf = io.StringIO()
+        df.to_csv(buf, index=False, header=False, na_rep="\\N")
+        buf.seek(0)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"create schema if not exists {_quote(schema)}")
+                cur.execute(f"create table if not exists {target} ({cols})")
+                cur.execute(f"delete from {target} where {where}", values)
+                cur.copy_expert(
+                    f"copy {target} ({', '.join(_quote(c) for c in df.columns)}) from stdin with (format csv, null '\\N')",
+                    buf,
+                )
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise

@@ -1,0 +1,38 @@
+"""Shared fixtures: every test gets its own project home, so the warehouse, MLflow store and landing
+files of one test never leak into another."""
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+from customs_risk.settings import Settings, get_settings
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch) -> Settings:
+    """Settings pointing at a fresh, empty home under tmp_path."""
+    for name in list(os.environ):
+        if name.startswith("CUSTOMS_RISK_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CUSTOMS_RISK_HOME", str(tmp_path / "home"))
+    return get_settings()
+
+
+def service_available(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip when a local service is absent; fail instead when CI says it must be there."""
+    if service_available(host, port):
+        return
+    message = f"{name} is not reachable on {host}:{port}"
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{message} and REQUIRE_SERVICES=1")
+    pytest.skip(message)

@@ -77,46 +77,55 @@ class Warehouse:
 
         The table is created from ``df``'s columns on first write. Returns the number of rows written.
         """
-        target = f"{_quote(schema)}.{_quote(table)}"
-        where = " and ".join(f"{_quote(k)} = ?" for k in partition) or "true"
-        values = list(partition.values())
-        with self.connect() as conn:
-            if self.kind == "duckdb":
-                conn.execute(f"create schema if not exists {_quote(schema)}")
-                conn.register("_incoming", df)
-                conn.execute(f"create table if not exists {target} as select * from _incoming limit 0")
-                conn.execute("begin transaction")
-                try:
-                    conn.execute(f"delete from {target} where {where}", values)
-                    conn.execute(f"insert into {target} by name select * from _incoming")
-                    conn.execute("commit")
-                except BaseException:
-                    conn.execute("rollback")
-                    raise
-                finally:
-                    conn.unregister("_incoming")
-            else:
-                self._pg_replace(conn, schema, table, df, where.replace("?", "%s"), values)
+        self.replace_partitions([(schema, table, df, partition)])
         return len(df)
 
+    def replace_partitions(self, writes: list[tuple[str, str, "pd.DataFrame", dict[str, Any]]]) -> None:
+        """Replace several partitions in one transaction: all of them change, or none."""
+        with self.connect() as conn:
+            if self.kind == "duckdb":
+                self._duckdb_replace(conn, writes)
+            else:
+                self._pg_replace(conn, writes)
+
     @staticmethod
-    def _pg_replace(conn, schema: str, table: str, df: "pd.DataFrame", where: str, values: list) -> None:
-        target = f"{_quote(schema)}.{_quote(table)}"
-        cols = ", ".join(
-            f"{_quote(c)} {_PG_TYPES.get(df[c].dtype.kind, 'text')}" for c in df.columns
-        )
-        buf = io.StringIO()
-        df.to_csv(buf, index=False, header=False, na_rep="\\N")
-        buf.seek(0)
+    def _duckdb_replace(conn, writes) -> None:
+        for schema, table, df, _ in writes:
+            conn.execute(f"create schema if not exists {_quote(schema)}")
+            conn.register("_incoming", df)
+            conn.execute(f"create table if not exists {_quote(schema)}.{_quote(table)} as "
+                         "select * from _incoming limit 0")
+            conn.unregister("_incoming")
+        conn.execute("begin transaction")
+        try:
+            for schema, table, df, partition in writes:
+                target = f"{_quote(schema)}.{_quote(table)}"
+                where = " and ".join(f"{_quote(k)} = ?" for k in partition) or "true"
+                conn.execute(f"delete from {target} where {where}", list(partition.values()))
+                conn.register("_incoming", df)
+                conn.execute(f"insert into {target} by name select * from _incoming")
+                conn.unregister("_incoming")
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
+
+    @staticmethod
+    def _pg_replace(conn, writes) -> None:
         try:
             with conn.cursor() as cur:
-                cur.execute(f"create schema if not exists {_quote(schema)}")
-                cur.execute(f"create table if not exists {target} ({cols})")
-                cur.execute(f"delete from {target} where {where}", values)
-                cur.copy_expert(
-                    f"copy {target} ({', '.join(_quote(c) for c in df.columns)}) from stdin with (format csv, null '\\N')",
-                    buf,
-                )
+                for schema, table, df, partition in writes:
+                    target = f"{_quote(schema)}.{_quote(table)}"
+                    cols = ", ".join(f"{_quote(c)} {_PG_TYPES.get(df[c].dtype.kind, 'text')}" for c in df.columns)
+                    cur.execute(f"create schema if not exists {_quote(schema)}")
+                    cur.execute(f"create table if not exists {target} ({cols})")
+                    where = " and ".join(f"{_quote(k)} = %s" for k in partition) or "true"
+                    cur.execute(f"delete from {target} where {where}", list(partition.values()))
+                    buf = io.StringIO()
+                    df.to_csv(buf, index=False, header=False, na_rep="\\N")
+                    buf.seek(0)
+                    names = ", ".join(_quote(c) for c in df.columns)
+                    cur.copy_expert(f"copy {target} ({names}) from stdin with (format csv, null '\\N')", buf)
             conn.commit()
         except BaseException:
             conn.rollback()

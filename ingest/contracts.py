@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 # Regular expressions shared by several fields. They are applied to the raw text of a landing file.
 INT = r"^-?\d+$"
-NUMBER = r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$"
+NUMBER = r"^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$"
 DATE = r"^\d{4}-\d{2}-\d{2}$"
-TIMESTAMP = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?$"
+TIMESTAMP = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?$"
 HS6 = r"^\d{6}$"
 COUNTRY = r"^[A-Z]{2}$"
 AIRPORT = r"^[A-Z]{3}$"

@@ -1,0 +1,161 @@
+"""Generate the dbt side of the data contracts.
+
+Two files under ``dbt_project/models/staging`` derive from ``ingest.contracts`` and are committed:
+
+- ``__sources.yml``: the ``raw`` schema, one table per contract, typed columns with the contract's
+  descriptions, and a freshness check on the ``_loaded_at`` lineage column;
+- ``_stg__models.yml``: the staging models ``stg_<source>``, their column descriptions and tests
+  (``unique``/``not_null`` on the key, ``not_null`` on required fields, ``accepted_values`` from
+  ``Field.allowed``).
+
+``python -m customs_risk.dbt_sources`` rewrites both; ``tests/test_dbt_project.py`` checks the
+committed files equal what the contracts generate, so a contract change cannot silently drift.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from customs_risk.settings import PROJECT_ROOT
+from ingest.contracts import CONTRACTS, Contract, Field
+
+STAGING_DIR = PROJECT_ROOT / "dbt_project" / "models" / "staging"
+SOURCES_FILE = STAGING_DIR / "__sources.yml"
+STAGING_MODELS_FILE = STAGING_DIR / "_stg__models.yml"
+
+# Field.warehouse_dtype -> SQL type spelled the same way on DuckDB and PostgreSQL.
+SQL_TYPES = {"string": "varchar", "int": "bigint", "float": "double precision", "date": "date", "timestamp": "timestamp"}
+
+LINEAGE = {
+    "_batch_date": ("date", "Landing batch (day folder) the row was loaded from."),
+    "_source_file": ("varchar", "Landing file the row was read from."),
+    "_line": ("bigint", "Line (or record) number of the row in its landing file."),
+    "_loaded_at": ("timestamp", "When the ingest stage wrote the row to the warehouse."),
+}
+# Lineage columns carried into staging, under these names.
+STAGING_LINEAGE = {"_batch_date": "batch_date", "_loaded_at": "loaded_at"}
+
+HEADER = (
+    "# GENERATED from ingest/contracts.py by `python -m customs_risk.dbt_sources`; do not edit by hand.\n"
+    "# tests/test_dbt_project.py fails when this file and the contracts disagree.\n"
+)
+
+
+def _description(f: Field) -> str:
+    text = f.description or f.name
+    if f.pseudonym_as:
+        text = f"{text} Keyed hash (HMAC-SHA256) of the raw `{f.name}`; the raw value never reaches the warehouse."
+    return text
+
+
+def _warehouse_fields(contract: Contract) -> list[Field]:
+    """One field per warehouse column (two raw fields may share a pseudonym column name)."""
+    seen: dict[str, Field] = {}
+    for f in contract.fields:
+        seen.setdefault(f.warehouse_name, f)
+    return list(seen.values())
+
+
+def sources_dict() -> dict[str, Any]:
+    tables = []
+    for contract in CONTRACTS.values():
+        columns = [
+            {"name": f.warehouse_name, "data_type": SQL_TYPES[f.warehouse_dtype], "description": _description(f)}
+            for f in _warehouse_fields(contract)
+        ]
+        columns += [{"name": name, "data_type": dtype, "description": text} for name, (dtype, text) in LINEAGE.items()]
+        tables.append({"name": contract.table, "description": contract.description, "columns": columns})
+    return {
+        "version": 2,
+        "sources": [
+            {
+                "name": "raw",
+                "schema": "raw",
+                "description": "Validated landing rows written by the ingest DAGs (one table per data contract). "
+                "Rows that failed validation are in raw.quarantine, not here.",
+                "config": {
+                    "loaded_at_field": "_loaded_at",
+                    "freshness": {
+                        "warn_after": {"count": 26, "period": "hour"},
+                        "error_after": {"count": 50, "period": "hour"},
+                    },
+                },
+                "tables": tables,
+            }
+        ],
+    }
+
+
+def _column_tests(contract: Contract, f: Field) -> list[Any]:
+    tests: list[Any] = []
+    if f.warehouse_name == contract.key:
+        tests += ["unique", "not_null"]
+    elif f.required:
+        tests.append("not_null")
+    if f.allowed:
+        tests.append({"accepted_values": {"arguments": {"values": list(f.allowed)}}})
+    return tests
+
+
+def staging_models_dict() -> dict[str, Any]:
+    models = []
+    for contract in CONTRACTS.values():
+        columns = []
+        for f in _warehouse_fields(contract):
+            column: dict[str, Any] = {"name": f.warehouse_name, "description": _description(f)}
+            tests = _column_tests(contract, f)
+            if tests:
+                column["data_tests"] = tests
+            columns.append(column)
+        for raw_name, name in STAGING_LINEAGE.items():
+            columns.append({"name": name, "description": LINEAGE[raw_name][1], "data_tests": ["not_null"]})
+        models.append({
+            "name": f"stg_{contract.name}",
+            "description": f"{contract.description} Typed and renamed from raw.{contract.table}; one row per {contract.key}.",
+            "columns": columns,
+        })
+    return {"version": 2, "models": models}
+
+
+def render(data: dict[str, Any]) -> str:
+    return HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
+
+
+def expected_files() -> dict[Path, str]:
+    """Every generated file and the text the contracts say it must have."""
+    return {SOURCES_FILE: render(sources_dict()), STAGING_MODELS_FILE: render(staging_models_dict())}
+
+
+def stale_files() -> list[Path]:
+    return [path for path, text in expected_files().items() if not path.exists() or path.read_text() != text]
+
+
+def write() -> list[Path]:
+    written = []
+    for path, text in expected_files().items():
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if a generated file is stale, write nothing")
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = stale_files()
+        for path in stale:
+            print(f"stale: {path}")
+        return 1 if stale else 0
+    for path in write():
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

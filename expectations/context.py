@@ -1,0 +1,37 @@
+"""The Great Expectations context of a project home, configured once.
+
+GE is imported here, inside functions, so importing this module stays cheap for DAG parsing. Its loggers
+are set to WARNING here (and only here): under Airflow they would otherwise print hundreds of INFO lines.
+"""
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+NOISY_LOGGERS = ("great_expectations", "great_expectations.core", "great_expectations.data_context")
+
+
+def quiet_ge_logging() -> None:
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # GE switches on logging.captureWarnings at import; give warnings back to the warnings module.
+    logging.captureWarnings(False)
+
+
+@lru_cache(maxsize=4)
+def get_context(gx_dir: Path):
+    """A file-backed context under the project home, so Data Docs accumulate across runs."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    quiet_ge_logging()
+    gx_dir.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(gx_dir))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    quiet_ge_logging()
+    return context
+
+
+def data_docs_index(gx_dir: Path) -> Path:
+    return gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"

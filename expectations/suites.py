@@ -1,0 +1,132 @@
+"""Build one GE expectation suite per data contract and run it on a pandas frame of a landing batch.
+
+The frame holds each contract column as raw text (so type and format checks see what the file said)
+and, for typed columns, a parsed twin named ``<column>__value`` for range checks. Row-level failures
+come back as line numbers with the expectation that failed; the suite's batch-level expectations
+(columns present, at least one row) decide whether the batch may load at all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ingest.contracts import Contract, Field
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+LINE = "_line"
+DAY_START, DAY_END = "batch_day_start", "batch_day_end"
+
+
+def value_column(field: Field) -> str:
+    return f"{field.name}__value"
+
+
+def is_typed(field: Field) -> bool:
+    return field.dtype in ("int", "float", "date", "timestamp")
+
+
+def build_suite(contract: Contract):
+    """The expectation suite of a contract: the same rules the contract states, nothing more."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    suite = gx.ExpectationSuite(name=f"{contract.name}_contract")
+    suite.add_expectation(gxe.ExpectTableRowCountToBeBetween(min_value=1))
+    suite.add_expectation(gxe.ExpectTableColumnsToMatchSet(
+        column_set=contract.columns, exact_match=False))
+    for f in contract.fields:
+        if f.required:
+            suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=f.name))
+        for pattern in f.raw_patterns():
+            suite.add_expectation(gxe.ExpectColumnValuesToMatchRegex(column=f.name, regex=pattern))
+        if f.allowed:
+            suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column=f.name, value_set=list(f.allowed)))
+        if f.min_value is not None or f.max_value is not None:
+            suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
+                column=value_column(f), min_value=f.min_value, max_value=f.max_value))
+        if f.name == contract.day_column:
+            suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
+                column=value_column(f), min_value={"$PARAMETER": DAY_START}, max_value={"$PARAMETER": DAY_END}))
+        elif f.dtype in ("date", "timestamp"):
+            # No date may lie after the batch day: outcomes and items cannot come from the future.
+            suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
+                column=value_column(f), max_value={"$PARAMETER": DAY_END}))
+    suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column=contract.key))
+    return suite
+
+
+@dataclass
+class ValidationOutcome:
+    success: bool
+    batch_errors: list[str]              # failed batch-level expectations: the batch must not load
+    row_failures: dict[int, list[str]]   # line -> what failed on it
+    statistics: dict
+
+
+def describe(config) -> str:
+    """A short human reason for a failed expectation, e.g. 'net_mass_kg: expect_column_values_to_be_between(min 0)'."""
+    kwargs = {k: v for k, v in config.kwargs.items() if k not in ("column", "batch_id", "result_format")}
+    shown = []
+    for key in ("regex", "value_set", "min_value", "max_value"):
+        if key in kwargs and kwargs[key] is not None:
+            value = kwargs[key]
+            if isinstance(value, list) and len(value) > 8:
+                value = value[:8] + ["..."]
+            shown.append(f"{key.replace('_value', '')} {value}")
+    column = config.kwargs.get("column", "")
+    column = column.removesuffix("__value")
+    detail = f"({', '.join(shown)})" if shown else ""
+    return f"{column}: {config.type}{detail}" if column else f"{config.type}{detail}"
+
+
+def validate(frame: "pd.DataFrame", contract: Contract, day: dt.date, gx_dir) -> ValidationOutcome:
+    """Run the contract's suite on a batch through a GE checkpoint that also updates Data Docs."""
+    import great_expectations as gx
+
+    from expectations.context import get_context
+
+    context = get_context(gx_dir)
+    source = context.data_sources.add_or_update_pandas("landing")
+    try:
+        asset = source.get_asset(contract.name)
+    except LookupError:
+        asset = source.add_dataframe_asset(contract.name)
+    try:
+        batch_definition = asset.get_batch_definition("whole_batch")
+    except (LookupError, KeyError):
+        batch_definition = asset.add_batch_definition_whole_dataframe("whole_batch")
+    suite = context.suites.add_or_update(build_suite(contract))
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=f"{contract.name}_landing", data=batch_definition, suite=suite))
+    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+        name=f"{contract.name}_checkpoint",
+        validation_definitions=[definition],
+        actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [LINE],
+                       "return_unexpected_index_query": False, "partial_unexpected_count": 0},
+    ))
+    start = dt.datetime.combine(day, dt.time.min)
+    end = dt.datetime.combine(day, dt.time.max)
+    result = checkpoint.run(batch_parameters={"dataframe": frame},
+                            expectation_parameters={DAY_START: start, DAY_END: end})
+    (validation,) = result.run_results.values()
+
+    batch_errors: list[str] = []
+    row_failures: dict[int, list[str]] = {}
+    for item in validation.results:
+        if item.success:
+            continue
+        config = item.expectation_config
+        index_list = (item.result or {}).get("unexpected_index_list")
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            batch_errors.append(f"{describe(config)} raised {item.exception_info.get('exception_message')}")
+        elif index_list is None:
+            batch_errors.append(f"{describe(config)} observed {item.result.get('observed_value')!r}")
+        else:
+            reason = describe(config)
+            for entry in index_list:
+                row_failures.setdefault(int(entry[LINE]), []).append(reason)
+    return ValidationOutcome(validation.success, batch_errors, row_failures, dict(validation.statistics))

@@ -1,0 +1,237 @@
+"""Load one source's landing files for one day into the warehouse: read, validate, pseudonymise, write.
+
+A day of a source is one partition of ``raw.<source>`` (keyed by ``_batch_date``). Good rows and the
+quarantined rows of that day are written in one transaction that first deletes the partition, so a
+rerun replaces instead of duplicating and readers see either the old day or the new one, never half.
+A batch-level failure (unreadable file, broken schema, no rows, too many bad rows) raises
+``BatchRejected`` before anything is written: the previous state stays as it was.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from customs_risk.settings import Settings, get_settings
+from customs_risk.warehouse import Warehouse
+from expectations.suites import is_typed, validate, value_column
+from ingest.contracts import CONTRACTS, LINEAGE_COLUMNS, Contract, Field, get_contract
+from ingest.pseudonymise import check_key, pseudonymise_column
+from ingest.readers import FILE, LINE, BatchRejected, LineError, read_landing_file
+
+log = logging.getLogger(__name__)
+
+RAW_SCHEMA = "raw"
+QUARANTINE_TABLE = "quarantine"
+# Above this share of bad rows the file is not "a few bad rows" but a broken feed: reject the batch.
+MAX_QUARANTINE_SHARE = 0.5
+
+_SQL_TYPES = {"string": "varchar", "int": "bigint", "float": "double precision", "date": "date",
+              "timestamp": "timestamp"}
+QUARANTINE_COLUMNS = {"source": "varchar", "batch_date": "date", "source_file": "varchar", "line": "bigint",
+                      "expectation": "varchar", "reason": "varchar", "raw_values": "varchar",
+                      "quarantined_at": "timestamp"}
+
+
+@dataclass
+class FileReport:
+    file: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    top_reasons: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class LoadReport:
+    source: str
+    day: dt.date
+    files: list[FileReport]
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    def summary(self) -> str:
+        lines = [f"{self.source} {self.day}: loaded {self.rows_loaded}, quarantined {self.rows_quarantined}"]
+        for f in self.files:
+            reasons = "; ".join(f"{r} x{n}" for r, n in f.top_reasons)
+            lines.append(f"  {f.file}: read {f.rows_read}, loaded {f.rows_loaded}, "
+                         f"quarantined {f.rows_quarantined}" + (f" ({reasons})" if reasons else ""))
+        return "\n".join(lines)
+
+
+def landing_files(source: str, day: dt.date, settings: Settings) -> list[Path]:
+    contract = get_contract(source)
+    folder = settings.landing_dir / source / day.isoformat()
+    return sorted(folder.glob(f"*.{contract.fmt}"))
+
+
+def raw_table_ddl(contract: Contract) -> str:
+    columns = [f"{f.warehouse_name} {_SQL_TYPES[f.warehouse_dtype]}" for f in _warehouse_fields(contract)]
+    columns += ["_batch_date date", "_source_file varchar", "_line bigint", "_loaded_at timestamp"]
+    return f"create table if not exists {RAW_SCHEMA}.{contract.table} ({', '.join(columns)})"
+
+
+def ensure_raw_tables(warehouse: Warehouse) -> None:
+    """Create the raw tables from the contracts, so their types never depend on one day's data."""
+    quarantine = ", ".join(f"{k} {v}" for k, v in QUARANTINE_COLUMNS.items())
+    statements = [f"create schema if not exists {RAW_SCHEMA}"]
+    statements += [raw_table_ddl(c) for c in CONTRACTS.values()]
+    statements.append(f"create table if not exists {RAW_SCHEMA}.{QUARANTINE_TABLE} ({quarantine})")
+    warehouse.execute(";\n".join(statements))
+
+
+def load_day(source: str, day: dt.date, settings: Settings | None = None,
+             files: list[Path] | None = None) -> LoadReport:
+    """Load every landing file of ``source`` for ``day`` as the day's partition."""
+    settings = settings or get_settings()
+    contract = get_contract(source)
+    if contract.fields and any(f.pseudonym_as for f in contract.fields):
+        check_key(settings)
+    files = files if files is not None else landing_files(source, day, settings)
+    if not files:
+        raise BatchRejected(f"no landing files for {source} on {day} in "
+                            f"{settings.landing_dir / source / day.isoformat()}")
+
+    frames, line_errors = [], []
+    for path in files:
+        frame, errors = read_landing_file(path, contract)
+        frames.append(frame)
+        line_errors += [(str(path), e) for e in errors]
+    raw = pd.concat(frames, ignore_index=True)
+    if raw.empty:
+        raise BatchRejected(f"{', '.join(map(str, files))}: no data rows for {source} on {day}")
+
+    batch = _with_typed_values(raw, contract)
+    batch["_row"] = range(len(batch))
+    outcome = validate(batch.rename(columns={LINE: "_file_line", "_row": LINE}), contract, day, settings.gx_dir)
+    if outcome.batch_errors:
+        raise BatchRejected(f"{source} {day} ({', '.join(map(str, files))}): batch failed: "
+                            + "; ".join(outcome.batch_errors))
+
+    bad_rows = outcome.row_failures  # keyed by _row (unique across the day's files)
+    n_bad = len(bad_rows) + len(line_errors)
+    if n_bad > MAX_QUARANTINE_SHARE * (len(batch) + len(line_errors)):
+        worst = Counter(r for reasons in bad_rows.values() for r in reasons).most_common(3)
+        raise BatchRejected(f"{source} {day}: {n_bad} of {len(batch) + len(line_errors)} rows fail the contract "
+                            f"(more than {MAX_QUARANTINE_SHARE:.0%}); not loading. Most common: {worst}")
+
+    bad_mask = batch["_row"].isin(list(bad_rows))
+    loaded_at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
+    good = _to_warehouse_rows(batch[~bad_mask], contract, day, loaded_at, settings)
+    quarantine = _quarantine_rows(batch[bad_mask], bad_rows, line_errors, contract, day, loaded_at, settings)
+
+    warehouse = Warehouse(settings)
+    ensure_raw_tables(warehouse)
+    warehouse.replace_partitions([
+        (RAW_SCHEMA, contract.table, good, {"_batch_date": day}),
+        (RAW_SCHEMA, QUARANTINE_TABLE, quarantine, {"source": source, "batch_date": day}),
+    ])
+    report = _report(source, day, files, batch, good, quarantine)
+    log.info(report.summary())
+    return report
+
+
+def _warehouse_fields(contract: Contract) -> list[Field]:
+    seen, fields = set(), []
+    for f in contract.fields:
+        if f.warehouse_name not in seen:
+            seen.add(f.warehouse_name)
+            fields.append(f)
+    return fields
+
+
+def _with_typed_values(raw: pd.DataFrame, contract: Contract) -> pd.DataFrame:
+    """Add the parsed twin of every typed column; text that does not parse becomes null there."""
+    frame = raw.copy()
+    for f in contract.fields:
+        text = frame[f.name].str.strip()
+        frame[f.name] = text.where(text != "", None)
+        if not is_typed(f):
+            continue
+        if f.dtype in ("int", "float"):
+            frame[value_column(f)] = pd.to_numeric(frame[f.name], errors="coerce")
+        else:
+            frame[value_column(f)] = pd.to_datetime(frame[f.name], errors="coerce", format="ISO8601")
+    return frame
+
+
+def _to_warehouse_rows(rows: pd.DataFrame, contract: Contract, day: dt.date, loaded_at, settings) -> pd.DataFrame:
+    out = pd.DataFrame(index=rows.index)
+    for f in _warehouse_fields(contract):
+        if f.pseudonym_as:
+            out[f.warehouse_name] = pseudonymise_column(rows[f.name], settings.pseudonym_key)
+        elif f.dtype == "int":
+            out[f.name] = rows[value_column(f)].astype("Int64")
+        elif f.dtype == "float":
+            out[f.name] = rows[value_column(f)].astype("float64")
+        elif f.dtype == "date":
+            out[f.name] = rows[value_column(f)].dt.date
+        elif f.dtype == "timestamp":
+            out[f.name] = rows[value_column(f)]
+        else:
+            out[f.name] = rows[f.name].astype(object)
+    out["_batch_date"] = day
+    out["_source_file"] = rows[FILE].astype(str)
+    out["_line"] = rows[LINE].astype("int64")
+    out["_loaded_at"] = loaded_at
+    return out.reset_index(drop=True)
+
+
+def _masked_raw_values(row: dict, contract: Contract, key: str) -> str:
+    """The row as the file had it, except personal identifiers, which are hashed like in the warehouse."""
+    from ingest.pseudonymise import pseudonym
+
+    values = {}
+    for f in contract.fields:
+        value = row.get(f.name)
+        if f.pseudonym_as and value is not None:
+            values[f.pseudonym_as] = pseudonym(str(value), key)
+        else:
+            values[f.name] = value
+    return json.dumps(values, ensure_ascii=False, default=str)
+
+
+def _quarantine_rows(bad: pd.DataFrame, failures: dict[int, list[str]], line_errors: list[tuple[str, LineError]],
+                     contract: Contract, day: dt.date, loaded_at, settings: Settings) -> pd.DataFrame:
+    records = []
+    for row in bad[contract.columns + [FILE, LINE, "_row"]].to_dict("records"):
+        reasons = failures[row["_row"]]
+        records.append({
+            "source": contract.name, "batch_date": day, "source_file": row[FILE], "line": int(row[LINE]),
+            "expectation": reasons[0].split(": ", 1)[-1].split("(")[0], "reason": "; ".join(reasons),
+            "raw_values": _masked_raw_values(row, contract, settings.pseudonym_key), "quarantined_at": loaded_at,
+        })
+    for path, error in line_errors:
+        records.append({
+            "source": contract.name, "batch_date": day, "source_file": path, "line": error.line,
+            "expectation": "parse", "reason": error.reason,
+            # An unparsed line cannot be split into fields, so personal identifiers in it cannot be
+            # hashed one by one: keep only its length; the landing file keeps the line itself.
+            "raw_values": json.dumps({"unparsed_line_chars": len(error.raw)}), "quarantined_at": loaded_at,
+        })
+    frame = pd.DataFrame.from_records(records, columns=list(QUARANTINE_COLUMNS))
+    frame["line"] = frame["line"].astype("int64")
+    frame["quarantined_at"] = pd.to_datetime(frame["quarantined_at"])
+    return frame
+
+
+def _report(source, day, files, batch, good, quarantine) -> LoadReport:
+    reports = []
+    for path in files:
+        name = str(path)
+        q = quarantine[quarantine["source_file"] == name]
+        reasons = Counter(r for text in q["reason"] for r in text.split("; ")).most_common(3)
+        read = int((batch[FILE] == name).sum()) + int((q["expectation"] == "parse").sum())
+        reports.append(FileReport(name, read, int((good["_source_file"] == name).sum()), len(q), reasons))
+    return LoadReport(source, day, reports)

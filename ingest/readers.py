@@ -1,0 +1,146 @@
+"""Read a landing file into a frame of raw text with the file's line numbers.
+
+Nothing is typed here: the contract's suite judges the text as the sender wrote it. Problems that make
+the whole file unreadable (empty, undecodable, wrong header) raise ``BatchRejected`` naming the file;
+problems of single lines (wrong number of fields, a JSON line that is not JSON) come back as
+``LineError``s for quarantine.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ingest.contracts import Contract
+
+ENCODINGS = ("utf-8", "cp949")  # cp949 is the superset of EUC-KR that Korean systems still emit
+LINE, FILE = "_line", "_source_file"
+
+
+class BatchRejected(ValueError):
+    """The batch cannot load at all; the message names the file and the problem."""
+
+
+@dataclass
+class LineError:
+    line: int
+    reason: str
+    raw: str
+
+
+def read_landing_file(path: Path, contract: Contract) -> tuple[pd.DataFrame, list[LineError]]:
+    if not path.exists():
+        raise BatchRejected(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise BatchRejected(f"{path}: empty file (no header, no rows)")
+    if contract.fmt == "jsonl":
+        frame, errors = _read_jsonl(path, contract)
+    else:
+        frame, errors = _read_csv(path, contract)
+    frame[FILE] = str(path)
+    return frame, errors
+
+
+def check_columns(path: Path, contract: Contract, columns: list[str]) -> None:
+    missing = [c for c in contract.columns if c not in columns]
+    extra = [c for c in columns if c not in contract.columns]
+    if not missing and not extra:
+        return
+    parts = []
+    if missing:
+        parts.append(f"missing columns {missing}")
+    if extra:
+        parts.append(f"unexpected columns {extra}")
+    hint = ""
+    if len(columns) == 1 and contract.fmt == "csv":
+        hint = " (one column only: wrong delimiter, or no header line?)"
+    elif missing and all(c not in contract.columns for c in columns):
+        hint = " (no known column in line 1: is the header line missing?)"
+    raise BatchRejected(f"{path}: line 1: {'; '.join(parts)}{hint}")
+
+
+def _decode(path: Path) -> tuple[str, str]:
+    data = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise BatchRejected(f"{path}: not valid text in any of {', '.join(ENCODINGS)}")
+
+
+def _read_csv(path: Path, contract: Contract) -> tuple[pd.DataFrame, list[LineError]]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    text, encoding = _decode(path)
+    header_line = text.split("\n", 1)[0].rstrip("\r")
+    if not header_line.strip():
+        raise BatchRejected(f"{path}: line 1: empty header line")
+    columns = [c.strip().strip('"') for c in header_line.split(",")]
+    check_columns(path, contract, columns)
+
+    errors: list[LineError] = []
+
+    def on_invalid_row(row) -> str:
+        errors.append(LineError(row.number, f"line has {row.actual_columns} fields, header has "
+                                            f"{row.expected_columns}", row.text))
+        return "skip"
+
+    table = pacsv.read_csv(
+        pa.py_buffer(text.encode("utf-8")) if encoding != "utf-8" else str(path),
+        read_options=pacsv.ReadOptions(use_threads=False, encoding="utf8"),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid_row),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in columns}, strings_can_be_null=True, null_values=[""],
+            quoted_strings_can_be_null=True),
+    )
+    frame = table.to_pandas()
+    frame.columns = columns
+    skipped = sorted(e.line for e in errors)
+    frame[LINE] = _good_line_numbers(len(frame), skipped)
+    return frame, errors
+
+
+def _good_line_numbers(n_rows: int, skipped: list[int]) -> list[int]:
+    """File line numbers of the rows that parsed: data starts on line 2, skipped lines are not rows."""
+    import numpy as np
+
+    lines = np.arange(2, 2 + n_rows + len(skipped))
+    if skipped:
+        lines = lines[~np.isin(lines, skipped)]
+    return lines[:n_rows].tolist()
+
+
+def _read_jsonl(path: Path, contract: Contract) -> tuple[pd.DataFrame, list[LineError]]:
+    text, _ = _decode(path)
+    records, lines, errors = [], [], []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            errors.append(LineError(number, f"not valid JSON: {exc.msg} at column {exc.colno}", raw))
+            continue
+        if not isinstance(record, dict):
+            errors.append(LineError(number, "JSON line is not an object", raw))
+            continue
+        records.append(record)
+        lines.append(number)
+    if not records:
+        raise BatchRejected(f"{path}: no readable JSON object in the file")
+    keys = list(dict.fromkeys(k for r in records[:1000] for k in r))
+    check_columns(path, contract, keys)
+    frame = pd.DataFrame.from_records(records, columns=contract.columns)
+    for column in frame.columns:
+        frame[column] = _as_text(frame[column])
+    frame[LINE] = lines
+    return frame, errors
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """JSON numbers as the text a CSV would carry; null stays null."""
+    return values.astype(object).where(values.notna(), None).map(str, na_action="ignore")

@@ -1,0 +1,43 @@
+"""The one place that points MLflow at the project's store, so train, score and the DAGs never disagree
+about where runs and registered models live."""
+from __future__ import annotations
+
+import logging
+import os
+
+from customs_risk.settings import Settings, get_settings
+
+_NOISY_LOGGERS = ("mlflow", "alembic", "urllib3", "git")
+
+
+def experiment_name(lane: str) -> str:
+    return f"customs-risk-{lane}"
+
+
+def configure_mlflow(lane: str, settings: Settings | None = None) -> str:
+    """Set tracking and registry URIs, get-or-create the lane's experiment and make it current.
+
+    The artifact location is fixed at creation under ``settings.mlflow_artifacts_dir`` so model files
+    land in the project home, not in the process's working directory. Returns the experiment id.
+    """
+    import mlflow
+    from mlflow import MlflowClient
+
+    settings = settings or get_settings()
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    for name in _NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    mlflow.set_registry_uri(settings.mlflow_tracking_uri)
+    name = experiment_name(lane)
+    client = MlflowClient(settings.mlflow_tracking_uri, settings.mlflow_tracking_uri)
+    experiment = client.get_experiment_by_name(name)
+    if experiment is None:
+        location = settings.mlflow_artifacts_dir / name
+        location.mkdir(parents=True, exist_ok=True)
+        experiment_id = client.create_experiment(name, artifact_location=location.as_uri())
+    else:
+        experiment_id = experiment.experiment_id
+    mlflow.set_experiment(experiment_id=experiment_id)
+    return experiment_id

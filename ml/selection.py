@@ -48,7 +48,7 @@ def select_within_offices(
                              na_position="last", kind="mergesort").reset_index(drop=True)
     out["rank"] = out.groupby(groups, sort=False).cumcount().astype("int64") + 1
     size = out.groupby(groups, sort=False)["item_id"].transform("size").to_numpy()
-    cap = np.array([capacity_count(capacity_share, int(n)) for n in size], dtype=np.int64)
+    cap = np.minimum(size, np.ceil(capacity_share * size - _EPS)).astype(np.int64) if capacity_share > 0 else np.zeros_like(size)
     n_explore = np.floor(exploration_share * cap + _EPS).astype(np.int64) if rng is not None else np.zeros_like(cap)
     n_model = cap - n_explore
     rank = out["rank"].to_numpy()

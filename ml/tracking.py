@@ -27,6 +27,8 @@ def configure_mlflow(lane: str, settings: Settings | None = None) -> str:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     for name in _NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # uv-built venvs have no pip; MLflow warns about it on every log_model, harmlessly.
+    logging.getLogger("mlflow.utils.environment").setLevel(logging.ERROR)
 
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
     mlflow.set_registry_uri(settings.mlflow_tracking_uri)

@@ -1,0 +1,56 @@
+"""One function per pipeline stage. The DAG tasks and the ``customs-risk`` command both call these,
+so what a developer runs by hand is exactly what Airflow runs at night."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from customs_risk.settings import Settings, get_settings
+
+
+def simulate(start: dt.date, days: int, scale: float | None = None, settings: Settings | None = None) -> list[dict]:
+    from ingest.simulator import DEFAULT_SCALE, simulate_days
+
+    settings = settings or get_settings()
+    return simulate_days(start, days, settings, scale=DEFAULT_SCALE if scale is None else scale)
+
+
+def ingest(source: str, day: dt.date, settings: Settings | None = None):
+    from ingest.load import load_day
+
+    return load_day(source, day, settings or get_settings())
+
+
+def transform(select: str | None = None, settings: Settings | None = None) -> Any:
+    from customs_risk.transform import build
+
+    return build(settings or get_settings(), select=select)
+
+
+def train(lane: str, as_of: dt.date | None = None, settings: Settings | None = None) -> dict:
+    from ml.train import train_lane
+
+    return train_lane(lane, settings or get_settings(), as_of=as_of)
+
+
+def score(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
+    from ml.score import score_day
+
+    return score_day(lane, day, settings or get_settings())
+
+
+def day_from_context(context: dict) -> dt.date:
+    """The business day a DAG run works on: ``conf["day"]``, else the day carried by the triggering
+    asset events, else the run's logical date."""
+    conf = getattr(context.get("dag_run"), "conf", None) or {}
+    if conf.get("day"):
+        return dt.date.fromisoformat(str(conf["day"]))
+    events = context.get("triggering_asset_events") or {}
+    days = [event.extra["day"] for asset_events in events.values() for event in asset_events
+            if (event.extra or {}).get("day")]
+    if days:
+        return max(dt.date.fromisoformat(d) for d in days)
+    logical = context.get("logical_date")
+    if logical is not None:
+        return logical.date()
+    raise ValueError("no business day for this run: trigger it with conf {\"day\": \"YYYY-MM-DD\"}")

@@ -1,0 +1,27 @@
+"""Daily scoring: the champion of each lane ranks the day's traffic and selects within capacity."""
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import dag, get_current_context, task
+
+from customs_risk.assets import FEATURES, WAREHOUSE_POOL
+from customs_risk.settings import LANES
+
+
+def _score(lane: str) -> dict:
+    from customs_risk.stages import day_from_context, score
+
+    result = score(lane, day_from_context(get_current_context()))
+    print(f"{lane}: {result}")
+    return {k: v for k, v in result.items() if isinstance(v, (int, float, str))}
+
+
+@dag(dag_id="customs_risk_score", schedule=list(FEATURES.values()),
+     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, max_active_runs=1,
+     tags=["customs-risk", "ml"], doc_md="Writes `scoring.daily_selection` and one CSV per office and lane.")
+def customs_risk_score():
+    for lane in LANES:
+        task(task_id=f"score_{lane}", pool=WAREHOUSE_POOL)(_score)(lane)
+
+
+dag = customs_risk_score()

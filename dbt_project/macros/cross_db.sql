@@ -1,0 +1,62 @@
+{#- SQL that DuckDB and PostgreSQL spell differently, behind adapter.dispatch. -#}
+
+{#- date + n days, as a date -#}
+{% macro add_days(date_expr, days) -%}
+    {{ return(adapter.dispatch('add_days', 'customs_risk')(date_expr, days)) }}
+{%- endmacro %}
+
+{% macro default__add_days(date_expr, days) -%}
+    cast(({{ date_expr }}) + ({{ days }}) * interval '1 day' as date)
+{%- endmacro %}
+
+{% macro postgres__add_days(date_expr, days) -%}
+    (({{ date_expr }})::date + ({{ days }})::integer)
+{%- endmacro %}
+
+{% macro duckdb__add_days(date_expr, days) -%}
+    cast(({{ date_expr }}) + to_days(cast({{ days }} as integer)) as date)
+{%- endmacro %}
+
+{#- whole days from start to end (end - start) -#}
+{% macro days_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('days_between', 'customs_risk')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro default__days_between(start_date, end_date) -%}
+    (cast({{ end_date }} as date) - cast({{ start_date }} as date))
+{%- endmacro %}
+
+{% macro duckdb__days_between(start_date, end_date) -%}
+    date_diff('day', cast({{ start_date }} as date), cast({{ end_date }} as date))
+{%- endmacro %}
+
+{#- minutes from start to end of two timestamps, as a double -#}
+{% macro minutes_between(start_ts, end_ts) -%}
+    {{ return(adapter.dispatch('minutes_between', 'customs_risk')(start_ts, end_ts)) }}
+{%- endmacro %}
+
+{% macro default__minutes_between(start_ts, end_ts) -%}
+    (extract(epoch from (({{ end_ts }}) - ({{ start_ts }}))) / 60.0)
+{%- endmacro %}
+
+{% macro duckdb__minutes_between(start_ts, end_ts) -%}
+    (date_diff('second', {{ start_ts }}, {{ end_ts }}) / 60.0)
+{%- endmacro %}
+
+{#- median of a numeric expression (aggregate) -#}
+{% macro median(expr) -%}
+    {{ return(adapter.dispatch('median', 'customs_risk')(expr)) }}
+{%- endmacro %}
+
+{% macro default__median(expr) -%}
+    percentile_cont(0.5) within group (order by {{ expr }})
+{%- endmacro %}
+
+{% macro duckdb__median(expr) -%}
+    median({{ expr }})
+{%- endmacro %}
+
+{#- x / y as a double, NULL when y is 0 or NULL -#}
+{% macro safe_divide(numerator, denominator) -%}
+    (cast({{ numerator }} as double precision) / nullif(cast({{ denominator }} as double precision), 0))
+{%- endmacro %}

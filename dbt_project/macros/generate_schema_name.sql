@@ -1,0 +1,8 @@
+{#- Models land in the schema named by their folder (+schema), exactly: `marts`, not `main_marts`. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

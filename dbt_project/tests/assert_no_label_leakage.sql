@@ -1,0 +1,61 @@
+-- Fails (returns rows) when a feature table counted an outcome recorded on or after the item's date.
+-- Recomputes the express consignee and cargo importer prior-inspection counts straight from the
+-- inspections with the strict filter inspection_date < item_date, and compares.
+
+with
+
+shipments as (select * from {{ ref('stg_shipments') }}),
+declarations as (select * from {{ ref('stg_declarations') }}),
+inspections as (select * from {{ ref('stg_inspections') }}),
+express_features as (select * from {{ ref('fct_express_features') }}),
+cargo_features as (select * from {{ ref('fct_cargo_features') }}),
+
+first_inspections as (
+    select lane, item_id, min(inspection_date) as first_inspection_date
+    from inspections
+    group by lane, item_id
+),
+
+express_recomputed as (
+    select
+        shipment.waybill_id as item_id,
+        count(earlier.waybill_id) as expected_prior_inspections
+    from shipments as shipment
+    left join shipments as earlier
+        on earlier.consignee_key = shipment.consignee_key
+    left join first_inspections as inspected
+        on inspected.lane = 'express'
+        and inspected.item_id = earlier.waybill_id
+    where inspected.first_inspection_date < shipment.arrival_date
+    group by shipment.waybill_id
+),
+
+cargo_recomputed as (
+    select
+        declaration.declaration_id as item_id,
+        count(earlier.declaration_id) as expected_prior_inspections
+    from declarations as declaration
+    left join declarations as earlier
+        on earlier.importer_id = declaration.importer_id
+    left join first_inspections as inspected
+        on inspected.lane = 'cargo'
+        and inspected.item_id = earlier.declaration_id
+    where inspected.first_inspection_date < declaration.declaration_date
+    group by declaration.declaration_id
+),
+
+mismatches as (
+    select 'express consignee' as feature, features.item_id, features.f_consignee_prior_inspections as built,
+        coalesce(recomputed.expected_prior_inspections, 0) as expected
+    from express_features as features
+    left join express_recomputed as recomputed on recomputed.item_id = features.item_id
+    where features.f_consignee_prior_inspections <> coalesce(recomputed.expected_prior_inspections, 0)
+    union all
+    select 'cargo importer' as feature, features.item_id, features.f_importer_prior_inspections as built,
+        coalesce(recomputed.expected_prior_inspections, 0) as expected
+    from cargo_features as features
+    left join cargo_recomputed as recomputed on recomputed.item_id = features.item_id
+    where features.f_importer_prior_inspections <> coalesce(recomputed.expected_prior_inspections, 0)
+)
+
+select * from mismatches

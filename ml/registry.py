@@ -1,0 +1,84 @@
+"""Model registry conventions: aliases, not stages (MLflow 3).
+
+``@challenger`` is the newest trained version; ``@champion`` is what scoring uses. Moving the
+champion is a decision, kept in ``should_promote`` so the gated promotion (compare challenger with
+champion on the same out-of-time window, record the verdict) replaces one function.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from customs_risk.settings import Settings
+
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+
+
+class ModelNotFoundError(LookupError):
+    """No usable registered model for a lane: training has not run (or was never promoted)."""
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    name: str
+    version: int
+    run_id: str
+
+    @property
+    def uri(self) -> str:
+        # Pin the version, not the alias: the alias may move while a scoring run is in progress.
+        return f"models:/{self.name}/{self.version}"
+
+
+def _client(settings: Settings):
+    from mlflow import MlflowClient
+
+    return MlflowClient(settings.mlflow_tracking_uri, settings.mlflow_tracking_uri)
+
+
+def current_alias(settings: Settings, name: str, alias: str) -> ModelRef | None:
+    """The version behind ``alias``, or None when the model or the alias does not exist."""
+    from mlflow.exceptions import MlflowException
+
+    client = _client(settings)
+    try:
+        registered = client.get_registered_model(name)
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
+        return None
+    version = registered.aliases.get(alias)
+    if version is None:
+        return None
+    mv = client.get_model_version(name, str(version))
+    return ModelRef(name=name, version=int(mv.version), run_id=mv.run_id)
+
+
+def should_promote(settings: Settings, name: str, version: int, metrics: dict[str, float]) -> tuple[bool, str]:
+    """Promotion gate seam. Today: promote only when there is no champion yet."""
+    champion = current_alias(settings, name, CHAMPION)
+    if champion is None:
+        return True, "no champion yet"
+    return False, f"champion is version {champion.version}; promotion needs the gate"
+
+
+def mark_new_version(settings: Settings, name: str, version: int, metrics: dict[str, float]) -> dict:
+    """Point @challenger at the new version and, if the gate says so, @champion too."""
+    client = _client(settings)
+    client.set_registered_model_alias(name, CHALLENGER, str(version))
+    promote, reason = should_promote(settings, name, version, metrics)
+    if promote:
+        client.set_registered_model_alias(name, CHAMPION, str(version))
+    aliases = [CHALLENGER] + ([CHAMPION] if promote else [])
+    return {"aliases": aliases, "promoted": promote, "promotion_reason": reason}
+
+
+def champion(settings: Settings, name: str) -> ModelRef:
+    """The version scoring must use; a clear error instead of MLflow's when there is none."""
+    ref = current_alias(settings, name, CHAMPION)
+    if ref is None:
+        raise ModelNotFoundError(
+            f"registered model {name!r} has no @{CHAMPION} version (or does not exist) in "
+            f"{settings.mlflow_tracking_uri}: run training for this lane first (ml.train.train_lane)"
+        )
+    return ref

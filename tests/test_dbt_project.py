@@ -1,0 +1,253 @@
+"""The dbt project: generated sources match the contracts; a build on hand-made raw tables passes its
+tests and yields the point-in-time features we can compute by hand; incremental equals full refresh."""
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+
+from customs_risk import dbt_sources, transform
+from customs_risk.warehouse import Warehouse
+from ingest.contracts import CONTRACTS
+
+D1, D2, D3 = date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3)
+M = 10          # var('hit_rate_smoothing')
+PRIOR0 = 0.05   # var('default_hit_rate_prior')
+
+
+def smoothed(hits: int, n: int, prior: float) -> float:
+    return (hits + prior * M) / (n + M)
+
+
+def _declaration(i, day, importer, seller, hs6="690722", origin="CN", departure="CN", price=1_000_000.0, mass=100.0):
+    return dict(declaration_id=f"D{i}", declaration_date=day, office_id="30", process_type="B", import_type="11",
+                import_use="21", payment_type="11", transport_mode="10", declarant_id="BROKER1", importer_id=importer,
+                seller_id=seller, courier_id=None, hs6=hs6, departure_country=departure, origin_country=origin,
+                tax_rate=8.0, tax_type="FCN1" if i % 2 else "A", origin_indicator="Y", net_mass_kg=mass,
+                item_price_krw=price)
+
+
+def _shipment(waybill, day, consignee, seller, value=100.0, weight=2.0, departure="CN", hs6="950300"):
+    return dict(waybill_id=waybill, arrival_date=day, office_id="IEX", courier_id="DHL", platform="ALI",
+                seller_id=seller, consignee_key=consignee, consignee_name_key=consignee + "n",
+                item_description="toy", hs6=hs6, quantity=2, declared_value_usd=value, weight_kg=weight,
+                origin_country="CN", departure_country=departure, consignee_region="SEOUL")
+
+
+def _traveller(arrival, day, key, payment="card", transit=None):
+    return dict(arrival_id=arrival, arrival_date=day, office_id="ICN1", traveller_key=key,
+                traveller_name_key=key + "n", nationality="KR", flight_no="KE652", origin_airport="BKK",
+                transit_airport=transit, booking_lead_days=3, ticket_payment=payment, trips_last_year=4,
+                source_country_visits=2, bags_checked=1, declared_goods="N")
+
+
+def _event(i, ts, zone, event_type, track, key=None, score=None):
+    return dict(event_id=f"E{i:06d}", event_time=ts, camera_id="CAM1", zone=zone, event_type=event_type,
+                track_id=track, traveller_key=key, match_score=score)
+
+
+def _inspection(i, day, lane, item, item_day, reason, result, category=None):
+    return dict(inspection_id=f"I{i}", inspection_date=day, lane=lane, item_id=item, item_date=item_day,
+                office_id="IEX", selection_reason=reason, method="xray", result=result, category=category,
+                quantity=None, extra_duty_krw=None)
+
+
+RAW = {
+    "shipments": [
+        _shipment("WB00000001", D1, "C1", "S1", value=100.0, weight=2.0, departure="US"),
+        _shipment("WB00000002", D2, "C1", "S2", value=120.0, weight=3.0),
+        _shipment("WB00000004", D2, "C2", "S3", value=40.0, weight=1.0),
+        _shipment("WB00000003", D3, "C1", "S1", value=90.0, weight=1.0),
+    ],
+    "declarations": [
+        _declaration(1, D1, "IMP1", "SEL1"),
+        _declaration(2, D2, "IMP1", "SEL1"),
+        _declaration(3, D2, "IMP2", "SEL2", origin="VN"),
+        _declaration(4, D3, "IMP1", "SEL9", price=500_000.0),
+    ],
+    "travellers": [
+        _traveller("T000001", D1, "K1"),
+        _traveller("T000002", D2, "K1", payment="cash", transit="PVG"),
+        _traveller("T000003", D3, "K2"),
+    ],
+    "cctv_events": [
+        _event(1, datetime(2024, 3, 2, 9, 50), "immigration", "track_start", "TR1", "K1", 0.9),
+        _event(2, datetime(2024, 3, 2, 10, 0), "baggage_claim", "seen", "TR1"),
+        _event(3, datetime(2024, 3, 2, 10, 20), "baggage_claim", "bag_handover", "TR1", "K1", 0.7),
+        _event(4, datetime(2024, 3, 2, 10, 30), "customs_lane", "loiter", "TR1"),
+        _event(5, datetime(2024, 3, 2, 10, 40), "immigration", "seen", "TR2", "K9", 0.4),
+    ],
+    "inspections": [
+        # W1 found on its own day: known to every later item of consignee C1.
+        _inspection(1, D1, "express", "WB00000001", D1, "rule", "seizure", "drugs"),
+        # W2 (D2) found on D3: must NOT count for W3, whose date is D3 (leakage guard).
+        _inspection(2, D3, "express", "WB00000002", D2, "model", "irregularity", "undervaluation"),
+        # W4: audited without finding on D2, re-inspected with a finding on D3.
+        _inspection(3, D2, "express", "WB00000004", D2, "audit", "no_finding"),
+        _inspection(4, D3, "express", "WB00000004", D2, "manual", "irregularity", "counterfeit"),
+        _inspection(5, D1, "cargo", "D1", D1, "audit", "irregularity", "undervaluation"),
+        _inspection(6, D2, "cargo", "D2", D2, "rule", "no_finding"),
+        _inspection(7, D1, "traveller", "T000001", D1, "rule", "seizure", "drugs"),
+    ],
+}
+
+
+def _frame(source: str, rows: list[dict]) -> pd.DataFrame:
+    contract = CONTRACTS[source]
+    df = pd.DataFrame(rows, columns=contract.warehouse_columns)
+    for f in contract.fields:
+        if f.warehouse_dtype == "int":
+            df[f.warehouse_name] = df[f.warehouse_name].astype("int64")
+        elif f.warehouse_dtype == "float":
+            df[f.warehouse_name] = df[f.warehouse_name].astype("float64")
+    return df
+
+
+def load_raw(settings, days: set[date]) -> None:
+    """Write the RAW rows of the given days as ingest would: one partition per source and batch day."""
+    warehouse = Warehouse(settings)
+    for source, rows in RAW.items():
+        contract = CONTRACTS[source]
+        df = _frame(source, rows)
+        batch = pd.to_datetime(df[contract.day_column]).dt.date
+        for day in sorted(days):
+            part = df[batch == day].copy()
+            if part.empty:
+                continue
+            # Warehouse writes object columns as text on PostgreSQL, so dates go there as timestamps
+            # (staging casts every column to its contract type either way).
+            batch_day = day if warehouse.kind == "duckdb" else pd.Timestamp(day)
+            part["_batch_date"] = batch_day
+            part["_source_file"] = f"landing/{source}/{day}/{contract.file_name}"
+            part["_line"] = range(1, len(part) + 1)
+            part["_loaded_at"] = pd.Timestamp(datetime.combine(day, datetime.min.time()))
+            warehouse.replace_partition("raw", contract.table, part, {"_batch_date": batch_day})
+
+
+def features(settings, lane: str) -> pd.DataFrame:
+    df = Warehouse(settings).query_df(f"select * from marts.fct_{lane}_features order by item_id")
+    return df.set_index("item_id")
+
+
+def test_generated_dbt_files_match_contracts():
+    stale = dbt_sources.stale_files()
+    assert not stale, f"run `python -m customs_risk.dbt_sources`: stale {stale}"
+    sources = dbt_sources.sources_dict()["sources"][0]
+    assert {t["name"] for t in sources["tables"]} == set(CONTRACTS)
+    assert sources["config"]["loaded_at_field"] == "_loaded_at"
+
+
+def test_build_point_in_time_features_and_incremental_equals_full_refresh(settings):
+    load_raw(settings, {D1, D2})
+    transform.build(settings)
+    load_raw(settings, {D3})
+    started = time.perf_counter()
+    transform.build(settings)                     # incremental run over the new day
+    print(f"dbt build (incremental) took {time.perf_counter() - started:.1f}s")
+    incremental = {lane: features(settings, lane) for lane in ("express", "cargo", "traveller")}
+
+    express = incremental["express"]
+    assert express.index.is_unique and len(express) == 4
+    assert [c for c in express.columns if not c.startswith("f_")] == [
+        "item_date", "office_id", "label", "selection_reason", "is_audit"]
+    assert not express.filter(like="f_").isna().any().any()
+    # Labels: W1 seizure, W2 irregularity found later, W3 never inspected, W4 audit then finding.
+    assert express.loc["WB00000001", "label"] == 1
+    assert express.loc["WB00000002", "label"] == 1
+    assert pd.isna(express.loc["WB00000003", "label"]) and pd.isna(express.loc["WB00000003", "selection_reason"])
+    assert express.loc["WB00000004", "selection_reason"] == "audit" and bool(express.loc["WB00000004", "is_audit"])
+    # W1 (D1): nothing known before D1.
+    w1 = express.loc["WB00000001"]
+    assert w1["f_consignee_prior_inspections"] == 0
+    assert w1["f_consignee_hit_rate"] == pytest.approx(PRIOR0)
+    assert w1["f_duty_free_margin_usd"] == pytest.approx(200 - 100)     # shipped from the US
+    assert w1["f_value_per_kg"] == pytest.approx(50.0)
+    # W2 (D2): W1's seizure (recorded D1) is known; the lane prior too.
+    lane_prior_d2 = smoothed(1, 1, PRIOR0)
+    w2 = express.loc["WB00000002"]
+    assert w2["f_lane_prior_hit_rate"] == pytest.approx(lane_prior_d2)
+    assert w2["f_consignee_prior_inspections"] == 1
+    assert w2["f_consignee_hit_rate"] == pytest.approx(smoothed(1, 1, lane_prior_d2))
+    assert w2["f_duty_free_margin_usd"] == pytest.approx(150 - 120)
+    assert w2["f_value_per_kg_vs_hs6_median"] == pytest.approx(40.0 / 50.0)
+    # W3 (D3): W2's finding and W4's re-inspection were recorded ON D3, so they do not count yet;
+    # W4's audit (no finding) on D2 does.
+    lane_prior_d3 = smoothed(1, 2, PRIOR0)
+    w3 = express.loc["WB00000003"]
+    assert w3["f_consignee_prior_inspections"] == 1
+    assert w3["f_consignee_hit_rate"] == pytest.approx(smoothed(1, 1, lane_prior_d3))
+    assert w3["f_seller_prior_inspections"] == 1                      # S1 via W1
+    assert w3["f_consignee_parcels_7d"] == 3 and w3["f_consignee_sellers_7d"] == 2
+    assert w3["f_lane_prior_hit_rate"] == pytest.approx(lane_prior_d3)
+
+    cargo = incremental["cargo"]
+    d4 = cargo.loc["D4"]
+    assert d4["f_importer_prior_inspections"] == 2 and d4["f_importer_prior_inspections_30d"] == 2
+    lane_prior_cargo = smoothed(1, 2, PRIOR0)
+    assert d4["f_importer_hit_rate"] == pytest.approx(smoothed(1, 2, lane_prior_cargo))
+    assert d4["f_is_new_importer_seller"] == 1 and cargo.loc["D2", "f_is_new_importer_seller"] == 0
+    assert cargo.loc["D1", "f_is_new_importer_seller"] == 1
+    assert d4["f_unit_value_vs_hs6_median"] == pytest.approx(0.5)     # 5,000 vs 10,000 KRW/kg
+    assert cargo.loc["D3", "f_origin_ne_departure"] == 1
+
+    travellers = incremental["traveller"]
+    t2 = travellers.loc["T000002"]
+    assert t2["f_traveller_prior_inspections"] == 1
+    assert t2["f_cash_payment"] == 1 and t2["f_has_transit"] == 1
+    assert t2["f_cctv_bag_handovers"] == 1 and t2["f_cctv_loiters"] == 1
+    assert t2["f_cctv_baggage_claim_dwell_minutes"] == pytest.approx(20.0)
+    assert t2["f_cctv_min_match_score"] == pytest.approx(0.7)
+    assert t2["f_cctv_matched_immigration_not_exit"] == 1
+    assert travellers.loc["T000003", "f_cctv_seen"] == 0
+
+    transform.build(settings, full_refresh=True)
+    for lane, before in incremental.items():
+        after = features(settings, lane)
+        pd.testing.assert_frame_equal(before, after, check_dtype=False)
+
+
+def test_build_survives_a_missing_source(settings):
+    load_raw(settings, {D1, D2})
+    Warehouse(settings).execute("drop table raw.cctv_events")
+    transform.build(settings)
+    assert features(settings, "traveller")["f_cctv_seen"].eq(0).all()
+
+
+def test_failed_build_names_the_node(settings):
+    load_raw(settings, {D1})
+    Warehouse(settings).execute("insert into raw.shipments select * from raw.shipments")  # duplicate keys
+    with pytest.raises(RuntimeError, match="unique_stg_shipments_waybill_id"):
+        transform.build(settings, select="stg_shipments")
+
+
+@pytest.mark.services
+def test_build_on_postgres(settings, monkeypatch):
+    from tests.conftest import require_service
+
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    import psycopg2
+
+    from customs_risk.settings import get_settings
+
+    dbname = f"customs_risk_test_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'create database "{dbname}"')
+    try:
+        monkeypatch.setenv("CUSTOMS_RISK_WAREHOUSE_URL", f"postgresql://postgres@127.0.0.1:5432/{dbname}")
+        pg_settings = get_settings()
+        assert pg_settings.warehouse_kind == "postgres"
+        load_raw(pg_settings, {D1, D2, D3})
+        transform.build(pg_settings)
+        express = features(pg_settings, "express")
+        assert express.loc["WB00000003", "f_consignee_prior_inspections"] == 1
+        assert express.loc["WB00000002", "f_consignee_hit_rate"] == pytest.approx(
+            smoothed(1, 1, smoothed(1, 1, PRIOR0)))
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{dbname}" with (force)')
+        admin.close()

@@ -1,0 +1,191 @@
+"""Train and score end to end on a small synthetic world with a planted signal: real DuckDB, real
+MLflow sqlite store and registry, real XGBoost, no mocks."""
+from __future__ import annotations
+
+import dataclasses
+import math
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from customs_risk.warehouse import Warehouse
+from ml.registry import ModelNotFoundError
+from ml.score import COLUMNS, FeatureMismatchError, score_day
+from ml.selection import capacity_count, select_within_offices, selection_rng
+from ml.train import NotEnoughDataError, train_lane
+
+LANE = "express"
+OFFICES = ("IEX", "ISE", "PEX", "GEX")
+START = date(2025, 3, 1)
+LABELLED_DAYS = 15
+NEW_DAY = START + timedelta(days=LABELLED_DAYS)       # arrived today: not inspected yet
+
+
+def build_world(n_days: int = LABELLED_DAYS, per_day: int = 400, seed: int = 7):
+    """Risk rises with a route score and a new-consignee flag; the rules only look at the route, and a
+    12 % random audit labels some of the rest, as in the simulator."""
+    rng = np.random.default_rng(seed)
+    features, truths = [], {}
+    for d in range(n_days + 1):
+        day = START + timedelta(days=d)
+        route, new = rng.random(per_day), (rng.random(per_day) < 0.2).astype(float)
+        risky = rng.random(per_day) < 1 / (1 + np.exp(-(-5.0 + 3.5 * route + 2.5 * new)))
+        rule = route > 0.85
+        audit = ~rule & (rng.random(per_day) < 0.12)
+        inspected = (rule | audit) & (d < n_days)
+        ids = [f"W{day:%Y%m%d}{i:05d}" for i in range(per_day)]
+        office = rng.choice(OFFICES, size=per_day)
+        features.append(pd.DataFrame({
+            "item_id": ids, "item_date": day, "office_id": office,
+            "label": pd.Series(risky.astype(int)).astype("Int64").mask(~inspected),
+            "selection_reason": pd.Series(np.where(rule, "rule", "audit")).where(inspected, None),
+            "is_audit": audit & inspected,
+            "f_route_risk": route, "f_new_consignee": new,
+            "f_noise_1": rng.normal(size=per_day), "f_noise_2": rng.normal(size=per_day),
+        }))
+        truths[day] = pd.DataFrame({
+            "lane": LANE, "item_id": ids, "item_date": day, "office_id": office, "is_risky": risky,
+            "category": np.where(risky, "drugs", None), "pattern": np.where(risky, "route", None),
+            "rule_selected": rule, "audit_selected": audit,
+        })
+    return pd.concat(features, ignore_index=True), truths
+
+
+@pytest.fixture
+def world(settings):
+    """Settings with a 10 % capacity and 20 % exploration (so every office explores), plus the
+    feature table and the truth files written where the stages look for them."""
+    s = dataclasses.replace(settings, capacity_share={**settings.capacity_share, LANE: 0.1},
+                            exploration_share=0.2)
+    features, truths = build_world()
+    Warehouse(s).replace_partition("marts", f"fct_{LANE}_features", features, {})
+    s.truth_dir.mkdir(parents=True, exist_ok=True)
+    for day, truth in truths.items():
+        truth.to_parquet(s.truth_dir / f"{day.isoformat()}.parquet")
+    return s
+
+
+def _client(s):
+    from mlflow import MlflowClient
+
+    return MlflowClient(s.mlflow_tracking_uri, s.mlflow_tracking_uri)
+
+
+def _aliases(s) -> dict[str, int]:
+    return {a: int(v) for a, v in _client(s).get_registered_model(s.model_name(LANE)).aliases.items()}
+
+
+def test_train_registers_champion_and_challenger_and_beats_random(world):
+    first = train_lane(LANE, world)
+    assert first["model_version"] == 1 and first["promoted"]
+    assert _aliases(world) == {"champion": 1, "challenger": 1}
+    m = first["metrics"]
+    assert m["true_hit_rate_model"] > 2 * m["true_hit_rate_random"]
+    assert m["true_hit_rate_model"] > m["true_hit_rate_rule"]
+    assert m["auc"] > 0.6 and m["audit_auc"] > 0.6
+    assert first["window"]["valid_start"] == "2025-03-13" and first["window"]["train_end"] == "2025-03-12"
+
+    run = _client(world).get_run(first["run_id"])
+    experiment = _client(world).get_experiment(run.info.experiment_id)
+    assert experiment.name == f"customs-risk-{LANE}"
+    assert experiment.artifact_location == (world.mlflow_artifacts_dir / experiment.name).as_uri()
+    assert run.data.params["dataset_digest"] == first["dataset_digest"]
+    assert run.data.params["valid_end"] == "2025-03-15"
+    assert {"precision_at_1pct", "recall_at_10pct", "audit_precision_at_5pct", "true_hit_rate_rule"} <= set(run.data.metrics)
+
+    # A second run on the same data is the same model; it becomes challenger, the champion stays.
+    second = train_lane(LANE, world)
+    assert second["model_version"] == 2 and not second["promoted"]
+    assert _aliases(world) == {"champion": 1, "challenger": 2}
+    assert second["dataset_digest"] == first["dataset_digest"] and second["metrics"] == first["metrics"]
+
+    # Point in time: as_of cuts the data, the validation window moves back with it.
+    earlier = train_lane(LANE, world, as_of=START + timedelta(days=9))
+    assert earlier["window"]["valid_end"] == "2025-03-10" and earlier["dataset_digest"] != first["dataset_digest"]
+
+
+def test_too_little_data_is_refused_with_counts(settings):
+    features, _ = build_world(n_days=1, per_day=100)
+    Warehouse(settings).replace_partition("marts", f"fct_{LANE}_features", features, {})
+    with pytest.raises(NotEnoughDataError, match=r"labelled rows over 1 days"):
+        train_lane(LANE, settings)
+
+
+def test_score_day_writes_lists_within_capacity_and_is_idempotent(world):
+    train_lane(LANE, world)
+    result = score_day(LANE, NEW_DAY, world)
+    wh = Warehouse(world)
+    table = wh.query_df("select * from scoring.daily_selection where lane = ? and item_date = ?", [LANE, NEW_DAY])
+    assert list(table.columns) == list(COLUMNS)
+    assert result["rows"] == len(table) == 400 and result["model_version"] == 1
+    assert table["item_id"].is_unique and set(table["why"].dropna()) == {"model", "exploration"}
+
+    for office, rows in table.groupby("office_id"):
+        cap = capacity_count(0.1, len(rows))
+        picked = rows[rows["selected"]]
+        assert len(picked) == cap
+        assert (picked["why"] == "exploration").sum() == math.floor(0.2 * cap)
+        assert sorted(rows["rank"]) == list(range(1, len(rows) + 1))
+        model_rows = picked[picked["why"] == "model"]
+        assert (model_rows["propensity"] == 1.0).all() and model_rows["rank"].max() == len(model_rows)
+        explored = picked[picked["why"] == "exploration"]
+        assert ((explored["propensity"] > 0) & (explored["propensity"] < 1)).all()
+        assert explored["propensity"].iloc[0] == pytest.approx(len(explored) / (len(rows) - len(model_rows)))
+        office_csv = pd.read_csv(result["csv_offices"][office])
+        assert len(office_csv) == cap and set(office_csv["item_id"]) == set(picked["item_id"])
+    assert len(pd.read_csv(result["csv_all"])) == 400
+    assert result["truth"]["true_hit_rate_model"] > result["truth"]["true_hit_rate_random"]
+
+    # Rerun: same rows, not twice as many; another day's partition is left alone.
+    score_day(LANE, NEW_DAY - timedelta(days=1), world)
+    again = score_day(LANE, NEW_DAY, world)
+    rerun = wh.query_df("select * from scoring.daily_selection where lane = ? and item_date = ?", [LANE, NEW_DAY])
+    pd.testing.assert_frame_equal(rerun.sort_values("item_id", ignore_index=True),
+                                  table.sort_values("item_id", ignore_index=True))
+    assert int(wh.query_df("select count(*) from scoring.daily_selection").iloc[0, 0]) == 800
+    assert again["selected"] == result["selected"]
+
+
+def test_empty_day_writes_header_only_lists(world):
+    train_lane(LANE, world)
+    empty_day = date(2025, 4, 1)
+    result = score_day(LANE, empty_day, world)
+    assert result["rows"] == 0 and "no express rows" in result["note"]
+    assert list(pd.read_csv(result["csv_all"]).columns) == list(COLUMNS)
+    assert all(len(pd.read_csv(p)) == 0 for p in result["csv_offices"].values())
+    assert set(result["csv_offices"]) == set(OFFICES)
+
+
+def test_missing_champion_is_a_clear_error(world):
+    with pytest.raises(ModelNotFoundError, match=r"customs-risk-express.*run training"):
+        score_day(LANE, NEW_DAY, world)
+    train_lane(LANE, world)
+    _client(world).delete_registered_model_alias(world.model_name(LANE), "champion")
+    with pytest.raises(ModelNotFoundError, match="@champion"):
+        score_day(LANE, NEW_DAY, world)
+
+
+def test_feature_mismatch_is_refused(world):
+    train_lane(LANE, world)
+    wh = Warehouse(world)
+    changed = wh.query_df(f"select * from marts.fct_{LANE}_features").rename(columns={"f_noise_2": "f_new_thing"})
+    wh.execute(f"drop table marts.fct_{LANE}_features")
+    wh.replace_partition("marts", f"fct_{LANE}_features", changed, {})
+    with pytest.raises(FeatureMismatchError, match=r"lacks \['f_noise_2'\].*unexpected \['f_new_thing'\]"):
+        score_day(LANE, NEW_DAY, world)
+
+
+def test_selection_policy_is_seeded_and_explores_only_the_unselected():
+    scored = pd.DataFrame({"item_id": [f"i{n:03d}" for n in range(200)], "office_id": ["A", "B"] * 100,
+                           "score": np.linspace(0, 1, 200)})
+    one = select_within_offices(scored, 0.1, 0.5, rng=selection_rng(42, LANE, NEW_DAY))
+    two = select_within_offices(scored, 0.1, 0.5, rng=selection_rng(42, LANE, NEW_DAY))
+    pd.testing.assert_frame_equal(one, two)
+    for _, rows in one.groupby("office_id"):
+        assert rows["selected"].sum() == 10 and (rows["why"] == "exploration").sum() == 5
+        assert (rows.loc[rows["why"] == "exploration", "rank"] > 5).all()
+        assert rows.loc[rows["why"] == "exploration", "propensity"].eq(5 / 95).all()
+    other = select_within_offices(scored, 0.1, 0.5, rng=selection_rng(42, LANE, NEW_DAY + timedelta(days=1)))
+    assert set(other.loc[other["why"] == "exploration", "item_id"]) != set(one.loc[one["why"] == "exploration", "item_id"])

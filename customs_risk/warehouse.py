@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 _PG_TYPES = {"b": "boolean", "i": "bigint", "u": "bigint", "f": "double precision", "M": "timestamp"}
 
 
+def _pg_type(values: "pd.Series") -> str:
+    import datetime as dt
+
+    if values.dtype.kind == "O":
+        sample = values.dropna()
+        if len(sample) and isinstance(sample.iloc[0], dt.date) and not isinstance(sample.iloc[0], dt.datetime):
+            return "date"
+    return _PG_TYPES.get(values.dtype.kind, "text")
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -116,7 +126,7 @@ class Warehouse:
             with conn.cursor() as cur:
                 for schema, table, df, partition in writes:
                     target = f"{_quote(schema)}.{_quote(table)}"
-                    cols = ", ".join(f"{_quote(c)} {_PG_TYPES.get(df[c].dtype.kind, 'text')}" for c in df.columns)
+                    cols = ", ".join(f"{_quote(c)} {_pg_type(df[c])}" for c in df.columns)
                     cur.execute(f"create schema if not exists {_quote(schema)}")
                     cur.execute(f"create table if not exists {target} ({cols})")
                     where = " and ".join(f"{_quote(k)} = %s" for k in partition) or "true"

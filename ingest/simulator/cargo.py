@@ -58,12 +58,13 @@ class _Lines:
 
     def new_seller(self, rows: np.ndarray, share: float, country: str | np.ndarray | None = None) -> None:
         """Fraud often comes with a seller the importer never used before (a new relationship)."""
-        rows = rows[self.rng.random(len(rows)) < share]
+        keep = self.rng.random(len(rows)) < share
+        rows = rows[keep]
         if not len(rows):
             return
         sellers = weighted_index(self.rng, self.world.cargo_seller_cdf, len(rows))
         if country is not None:
-            wanted = np.broadcast_to(np.asarray(country), (len(rows),))
+            wanted = np.broadcast_to(np.asarray(country), keep.shape)[keep]
             for c in np.unique(wanted):
                 pool = np.flatnonzero(self.world.cargo_seller_country == c)
                 sub = wanted == c

@@ -35,7 +35,7 @@ KRW_PER_USD = 1350.0
 EXPRESS_RATES = {"drug_concealment": 0.0025, "undervalued_electronics": 0.005, "counterfeit": 0.004,
                  "background": 0.001}
 EXPRESS_SPLIT_TARGET = 0.005          # mean share of parcels sent by split-shipment rings
-EXPRESS_RISKY_SELLER_HIT = 0.30       # chance a parcel of a risky seller is risky
+EXPRESS_RISKY_SELLER_HIT = 0.20       # chance a parcel of a risky seller is risky
 CARGO_RATES = {"misclassification": 0.012, "undervaluation": 0.025, "origin_fraud": 0.010, "background": 0.003}
 CARGO_RISKY_IMPORTER_HIT = 0.30
 CARGO_RISKY_DECLARANT_HIT = 0.15

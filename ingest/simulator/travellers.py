@@ -40,7 +40,8 @@ def _flights() -> pd.DataFrame:
             rows.append((airport, f"{airline}{100 + (a * 37 + j * 211) % 900}", office, 330 + (a * 53 + j * 97) % 900))
         for r, countries in enumerate(cat.REGIONAL_ROUTES):
             if country in countries:
-                rows.append((airport, f"{('LJ', '7C', 'TW')[r]}{1000 + a * 10 + r}", offices[2 + r], 360 + (a * 71 + r * 131) % 840))
+                flight_no = f"{('LJ', '7C', 'TW')[r]}{1000 + a * 10 + r}"
+                rows.append((airport, flight_no, offices[2 + r], 360 + (a * 71 + r * 131) % 840))
     return pd.DataFrame(rows, columns=["airport", "flight_no", "office_id", "arrival_minute"])
 
 

@@ -14,10 +14,10 @@ import numpy as np
 
 from . import catalog as cat
 from .codes import base36, digits, scramble
-from .config import (CARGO_RATES, EXPRESS_SPLIT_TARGET, FULL_DAY_VOLUMES, TRAVELLER_RATES, world_rng)
+from .config import EXPRESS_SPLIT_TARGET, FULL_DAY_VOLUMES, TRAVELLER_RATES, world_rng
 
-RING_PARCELS_PER_MEMBER = 1.6       # mean parcels per ring member on an active day
-RING_MEMBERS = (8, 30)
+RING_PARCELS_PER_MEMBER = 3.0       # mean parcels per ring member on an active day
+RING_MEMBERS = (5, 15)
 RING_PERIOD = (20, 40)              # days between bursts
 RING_BURST = (2, 5)                 # active days per burst ("many parcels over a few days")
 COURIER_TRIP_EVERY = 20             # a courier arrives about once every 20 days
@@ -165,8 +165,10 @@ def build_world(seed: int, scale: float) -> World:
     importer_goods = rng.choice(len(goods_p), (n_imp, 2), p=goods_p / goods_p.sum())
     importer_cdf = np.cumsum(_activity(rng, n_imp, 1.5))
     importer_risky = rng.random(n_imp) < 0.02
-    declarant_risky = rng.random(n_decl) < 0.01
-    declarant_risky[rng.integers(0, n_decl)] = True
+    # Risky brokers are small ones: one big broker gone bad would swamp the lane's prevalence.
+    small = np.flatnonzero(declarant_weight <= np.quantile(declarant_weight, 0.7))
+    declarant_risky = np.zeros(n_decl, dtype=bool)
+    declarant_risky[rng.choice(small, max(1, round(0.01 * n_decl)), replace=False)] = True
 
     # travellers: frequent flyers, home airports, a few couriers
     rng = world_rng(seed, "traveller")

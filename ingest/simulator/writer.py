@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ingest.contracts import Contract
@@ -40,8 +41,8 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     """UTF-8 CSV, header unquoted, empty field for a missing value; values are quoted only if a text
     field holds a comma, quote or line break."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    needs_quotes = any(frame[c].astype("string").str.contains(_SPECIAL, regex=True, na=False).any()
-                       for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
+    needs_quotes = any(pc.any(pc.match_substring_regex(col, _SPECIAL)).as_py()
+                       for col in table.columns if pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
     with open(path, "wb") as out:
         out.write((",".join(frame.columns) + "\n").encode("utf-8"))
         pacsv.write_csv(table, out, pacsv.WriteOptions(

@@ -1,0 +1,161 @@
+"""The ``customs-risk`` command: every pipeline stage by hand, doing what the matching DAG task does."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+
+from customs_risk.settings import LANES
+
+SOURCES = ("declarations", "shipments", "travellers", "cctv_events", "inspections")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 2:
+        raise argparse.ArgumentTypeError(f"scale must be in (0, 2] (1 = a full Korean day), got {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def _days(start: dt.date, end: dt.date | None) -> list[dt.date]:
+    end = end or start
+    if end < start:
+        raise ValueError(f"--to {end} is before --date {start}")
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def cmd_simulate(args) -> None:
+    from customs_risk.stages import simulate
+
+    written = simulate(args.start, args.days, args.scale)
+    for day_files in written:
+        for source, path in day_files.items():
+            print(f"{source}: {path}")
+
+
+def cmd_ingest(args) -> None:
+    from customs_risk.stages import ingest
+
+    sources = SOURCES if args.source == "all" else (args.source,)
+    for day in _days(args.date, args.to):
+        for source in sources:
+            print(ingest(source, day).summary())
+
+
+def cmd_transform(args) -> None:
+    from customs_risk.stages import transform
+
+    transform(select=args.select)
+    print("dbt build succeeded")
+
+
+def cmd_train(args) -> None:
+    from customs_risk.stages import train
+
+    result = train(args.lane, as_of=args.as_of)
+    print(json.dumps({k: result[k] for k in ("model_name", "model_version", "aliases", "run_id", "metrics")
+                      if k in result}, indent=2, default=str))
+
+
+def cmd_score(args) -> None:
+    from customs_risk.stages import score
+
+    result = score(args.lane, args.date)
+    print(json.dumps({k: v for k, v in result.items() if k != "csv_offices"}, indent=2, default=str))
+
+
+def cmd_docs(args) -> None:
+    from customs_risk.transform import docs
+
+    print(f"dbt docs: {docs()}")
+
+
+def cmd_demo(args) -> None:
+    from customs_risk.demo import run_demo
+
+    run_demo(days=args.days, scale=args.scale, start=args.start)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="customs-risk",
+        description="Choose which shipments, declarations and travellers to inspect each day. Each subcommand "
+                    "runs one stage of the pipeline, the same code the Airflow DAGs run. Settings come from "
+                    "CUSTOMS_RISK_* environment variables (see customs_risk/settings.py).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("simulate", help="write simulated landing files (and the simulator's truth) for N days")
+    p.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
+    p.add_argument("--days", type=_positive, default=1, help="number of days (default 1)")
+    p.add_argument("--scale", type=_scale, default=None, help="share of a full Korean day (default 0.01)")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("ingest", help="validate and load a day's landing files into the warehouse")
+    p.add_argument("--source", choices=("all", *SOURCES), default="all", help="which source (default all)")
+    p.add_argument("--date", type=_date, required=True, help="the day to load, YYYY-MM-DD")
+    p.add_argument("--to", type=_date, default=None, help="last day of a range to backfill, YYYY-MM-DD")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("transform", help="dbt build: staging, intermediate, marts and feature tables")
+    p.add_argument("--select", default=None, help="dbt selector, e.g. path:models/staging")
+    p.set_defaults(func=cmd_transform)
+
+    p = sub.add_parser("train", help="train a lane's model, log it to MLflow and register it")
+    p.add_argument("--lane", choices=LANES, required=True)
+    p.add_argument("--as-of", type=_date, default=None, help="use only items up to this day")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("score", help="score a day's traffic with the lane's @champion and select within capacity")
+    p.add_argument("--lane", choices=LANES, required=True)
+    p.add_argument("--date", type=_date, required=True, help="the day to score, YYYY-MM-DD")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("docs", help="build the dbt docs (lineage) and print where they are")
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("demo", help="simulate a few days and run every DAG with Airflow, then print a summary")
+    p.add_argument("--days", type=_positive, default=None, help="days to simulate (default 7)")
+    p.add_argument("--scale", type=_scale, default=None, help="share of a full Korean day (default 0.01)")
+    p.add_argument("--start", type=_date, default=None, help="first simulated day (default 2026-03-02)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except KeyboardInterrupt:
+        print("customs-risk: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line for the user; the traceback with CUSTOMS_RISK_DEBUG=1
+        if os.environ.get("CUSTOMS_RISK_DEBUG") == "1":
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"customs-risk {args.command}: error: {type(exc).__name__}: {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

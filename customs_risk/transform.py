@@ -98,7 +98,8 @@ def build(settings: Settings | None = None, select: str | None = None, full_refr
     """``dbt build``: models, their data tests and unit tests, in DAG order."""
     args = ["build"]
     if select:
-        args += ["--select", select]
+        # Cautious: a test that also reads a model outside the selection waits for that model's build.
+        args += ["--select", select, "--indirect-selection", "cautious"]
     if full_refresh:
         args.append("--full-refresh")
     return run_dbt(args, settings)

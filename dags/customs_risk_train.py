@@ -11,8 +11,8 @@ def _train(lane: str) -> dict:
     from customs_risk.stages import train
 
     result = train(lane)
-    print(f"{lane}: model version {result.get('version')} metrics {result.get('metrics')}")
-    return {k: v for k, v in result.items() if k in ("run_id", "version")}
+    print(f"{lane}: model version {result.get('model_version')} aliases {result.get('aliases')} metrics {result.get('metrics')}")
+    return {k: v for k, v in result.items() if k in ("run_id", "model_version")}
 
 
 @dag(dag_id="customs_risk_train", schedule="@weekly", start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),

@@ -1,0 +1,27 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Everything installs itself with uv.
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+export CUSTOMS_RISK_HOME ?= $(CURDIR)/var
+
+.PHONY: setup demo test test-all bench docs clean
+
+setup:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+
+demo: setup
+	$(UV) run customs-risk demo
+
+test: setup
+	$(UV) run pytest
+
+test-all: setup
+	$(UV) run pytest -m "slow or not slow"
+
+bench: setup
+	$(UV) run python -m bench.run
+
+docs: setup
+	$(UV) run customs-risk docs
+
+clean:
+	rm -rf var

@@ -94,8 +94,15 @@ def cmd_demo(args) -> None:
     run_demo(days=args.days, scale=args.scale, start=args.start)
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """A wrong argument gets one line naming the problem, not a usage dump."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="customs-risk",
         description="Choose which shipments, declarations and travellers to inspect each day. Each subcommand "
                     "runs one stage of the pipeline, the same code the Airflow DAGs run. Settings come from "

@@ -5,7 +5,7 @@ import datetime as dt
 import os
 import time
 
-from customs_risk.settings import LANES, Settings, get_settings
+from customs_risk.settings import Settings, get_settings
 
 DEFAULT_DAYS = 7
 DEFAULT_START = dt.date(2026, 3, 2)
@@ -82,7 +82,7 @@ def _model_metrics(settings: Settings) -> dict:
     from ml.tracking import configure_mlflow
 
     out = {}
-    for lane in LANES:
+    for lane in settings.lanes:
         configure_mlflow(lane, settings)
         client = mlflow.MlflowClient()
         try:

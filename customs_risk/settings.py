@@ -29,6 +29,8 @@ class Settings:
     capacity_share: dict[str, float] = field(default_factory=dict)
     exploration_share: float = 0.1
     seed: int = 42
+    # Lanes this deployment runs (an office may start with express only); DAGs make tasks for these.
+    lanes: tuple[str, ...] = LANES
 
     @property
     def landing_dir(self) -> Path:
@@ -93,4 +95,13 @@ def get_settings() -> Settings:
         },
         exploration_share=float(_env("EXPLORATION_SHARE", "0.1")),
         seed=int(_env("SEED", "42")),
+        lanes=_lanes(_env("LANES", ",".join(LANES))),
     )
+
+
+def _lanes(text: str) -> tuple[str, ...]:
+    lanes = tuple(lane.strip() for lane in text.split(",") if lane.strip())
+    unknown = [lane for lane in lanes if lane not in LANES]
+    if unknown or not lanes:
+        raise ValueError(f"CUSTOMS_RISK_LANES must list some of {', '.join(LANES)}; got {text!r}")
+    return lanes

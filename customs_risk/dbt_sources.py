@@ -38,6 +38,18 @@ LINEAGE = {
 # Lineage columns carried into staging, under these names.
 STAGING_LINEAGE = {"_batch_date": "batch_date", "_loaded_at": "loaded_at"}
 
+# raw.quarantine, written by ingest.load beside the raw tables (QUARANTINE_COLUMNS there; a test checks they agree).
+QUARANTINE_COLUMNS = {
+    "source": ("varchar", "Data contract (source) the rejected row belongs to."),
+    "batch_date": ("date", "Landing batch (day folder) the row came from."),
+    "source_file": ("varchar", "Landing file the row was read from."),
+    "line": ("bigint", "Line (or record) number in the landing file."),
+    "expectation": ("varchar", "First failed expectation (or 'parse' for an unreadable line): the short reason."),
+    "reason": ("varchar", "Every failed expectation of the row, '; '-separated."),
+    "raw_values": ("varchar", "The row as landed (JSON), personal identifiers hashed as in the warehouse."),
+    "quarantined_at": ("timestamp", "When the ingest stage wrote the row to quarantine."),
+}
+
 HEADER = (
     "# GENERATED from ingest/contracts.py by `python -m customs_risk.dbt_sources`; do not edit by hand.\n"
     "# tests/test_dbt_project.py fails when this file and the contracts disagree.\n"
@@ -68,6 +80,13 @@ def sources_dict() -> dict[str, Any]:
         ]
         columns += [{"name": name, "data_type": dtype, "description": text} for name, (dtype, text) in LINEAGE.items()]
         tables.append({"name": contract.table, "description": contract.description, "columns": columns})
+    tables.append({
+        "name": "quarantine",
+        "description": "Rows of every source that failed their contract, with the reason; one partition per source and batch day.",
+        "config": {"loaded_at_field": "quarantined_at", "freshness": None},
+        "columns": [{"name": name, "data_type": dtype, "description": text}
+                    for name, (dtype, text) in QUARANTINE_COLUMNS.items()],
+    })
     return {
         "version": 2,
         "sources": [
@@ -117,6 +136,15 @@ def staging_models_dict() -> dict[str, Any]:
             "description": f"{contract.description} Typed and renamed from raw.{contract.table}; one row per {contract.key}.",
             "columns": columns,
         })
+    models.append({
+        "name": "stg_quarantine",
+        "description": "Quarantined rows of every source (raw.quarantine), typed: what was rejected, from which file and why.",
+        "columns": [
+            {"name": name, "description": text,
+             **({"data_tests": ["not_null"]} if name in ("source", "batch_date", "expectation") else {})}
+            for name, (_, text) in QUARANTINE_COLUMNS.items()
+        ],
+    })
     return {"version": 2, "models": models}
 
 

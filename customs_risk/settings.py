@@ -31,6 +31,9 @@ class Settings:
     seed: int = 42
     # Lanes this deployment runs (an office may start with express only); DAGs make tasks for these.
     lanes: tuple[str, ...] = LANES
+    # Per-office overrides of the lane share, {lane: {office: n}}: an int is a count of items a day,
+    # a float a share of the office's traffic. From CUSTOMS_RISK_CAPACITY_<LANE>_<OFFICE>=50 or =0.02.
+    office_capacity: dict[str, dict[str, int | float]] = field(default_factory=dict)
 
     @property
     def landing_dir(self) -> Path:
@@ -96,7 +99,31 @@ def get_settings() -> Settings:
         exploration_share=float(_env("EXPLORATION_SHARE", "0.1")),
         seed=int(_env("SEED", "42")),
         lanes=_lanes(_env("LANES", ",".join(LANES))),
+        office_capacity=_office_capacity(),
     )
+
+
+def _office_capacity() -> dict[str, dict[str, int | float]]:
+    """CUSTOMS_RISK_CAPACITY_<LANE>_<OFFICE>: digits only = a count, with a dot = a share in [0, 1]."""
+    out: dict[str, dict[str, int | float]] = {}
+    for name, text in os.environ.items():
+        for lane in LANES:
+            prefix = f"CUSTOMS_RISK_CAPACITY_{lane.upper()}_"
+            if not name.startswith(prefix) or name == prefix:
+                continue
+            office, text = name.removeprefix(prefix), text.strip()
+            if text.isdigit():
+                value: int | float = int(text)
+            else:
+                try:
+                    value = float(text)
+                except ValueError:
+                    value = -1.0
+                if not 0.0 <= value <= 1.0:
+                    raise ValueError(f"{name} must be a whole count (e.g. 50) or a share in [0, 1] (e.g. 0.02), "
+                                     f"got {text!r}")
+            out.setdefault(lane, {})[office] = value
+    return out
 
 
 def _lanes(text: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from customs_risk.settings import Settings, get_settings
 from ml.features import feature_columns, feature_table, load_features
+from ml.evaluation import capacity_pct, plot_importance, plot_pr_curves, policy_metrics, random_scores, rule_scores
 from ml.metrics import ranking_metrics
 from ml.registry import mark_new_version
 from ml.selection import select_within_offices
@@ -60,12 +61,24 @@ def out_of_time_split(labelled: pd.DataFrame, lane: str) -> tuple[list[date], li
     return days[:-n_valid], days[-n_valid:]
 
 
-def _fit(X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame, y_valid: np.ndarray, seed: int, spw: float):
+SEARCH_TRIALS = 8           # bounded Optuna budget per training run
+SEARCH_SPACE = {            # name: (low, high, log scale)
+    "max_depth": (2, 6, False),
+    "learning_rate": (0.02, 0.2, True),
+    "min_child_weight": (0.5, 10.0, True),
+    "subsample": (0.6, 1.0, False),
+    "colsample_bytree": (0.5, 1.0, False),
+    "reg_lambda": (0.3, 10.0, True),
+}
+
+
+def _fit(X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame, y_valid: np.ndarray, seed: int, spw: float,
+         overrides: dict | None = None):
     """Early-stop on the validation window, then refit exactly best_iteration+1 rounds so the logged
     artifact carries no unused trees and predicts the same whoever loads it."""
     from xgboost import XGBClassifier
 
-    params = {k: v for k, v in HYPERPARAMS.items() if k != "early_stopping_rounds"}
+    params = {k: v for k, v in HYPERPARAMS.items() if k != "early_stopping_rounds"} | (overrides or {})
     both_classes = 0 < y_valid.sum() < len(y_valid)
     eval_metric = "aucpr" if both_classes else "logloss"
     common = dict(params, random_state=seed, scale_pos_weight=spw, eval_metric=eval_metric, n_jobs=4)
@@ -77,11 +90,56 @@ def _fit(X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame, y_valid: np.ndar
     return model, best_iteration, eval_metric
 
 
+def search_hyperparams(train: pd.DataFrame, features: list[str], seed: int, spw: float,
+                       trials: int = SEARCH_TRIALS) -> tuple[dict, dict]:
+    """Seeded TPE search inside the training window only (its own last days validate), each trial an
+    MLflow run nested under the active one. The outer validation window stays untouched for the
+    honest estimate and the gate. Returns (best overrides, summary); no overrides when the training
+    window cannot be split with both classes on each side."""
+    import mlflow
+    import optuna
+    from sklearn.metrics import average_precision_score
+
+    days = sorted(train["item_date"].unique())
+    n_inner = max(1, round(VALID_SHARE * len(days)))
+    if trials <= 0 or len(days) < 3:
+        return {}, {"search": "skipped: fewer than 3 training days" if trials > 0 else "skipped: 0 trials"}
+    fit_part = train[train["item_date"].isin(days[:-n_inner])]
+    tune_part = train[train["item_date"].isin(days[-n_inner:])]
+    y_fit, y_tune = fit_part["label"].to_numpy(), tune_part["label"].to_numpy()
+    if not (0 < y_fit.sum() < len(y_fit)) or not (0 < y_tune.sum() < len(y_tune)):
+        return {}, {"search": "skipped: inner split lacks a class"}
+
+    def objective(trial) -> float:
+        params = {}
+        for name, (low, high, log) in SEARCH_SPACE.items():
+            if isinstance(low, int):
+                params[name] = trial.suggest_int(name, low, high)
+            else:
+                params[name] = trial.suggest_float(name, low, high, log=log)
+        model, best_iteration, _ = _fit(fit_part[features], y_fit, tune_part[features], y_tune, seed, spw, params)
+        value = float(average_precision_score(y_tune, model.predict_proba(tune_part[features])[:, 1]))
+        with mlflow.start_run(run_name=f"trial-{trial.number}", nested=True):
+            mlflow.set_tags({"stage": "search", "trial": trial.number})
+            mlflow.log_params(params | {"best_iteration": best_iteration})
+            mlflow.log_metric("inner_average_precision", value)
+        return value
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=4))
+    study.optimize(objective, n_trials=trials)
+    return dict(study.best_params), {"search": "optuna-tpe", "search_trials": trials,
+                                     "search_best_trial": study.best_trial.number,
+                                     "search_best_inner_ap": round(study.best_value, 6),
+                                     "search_inner_days": f"{days[-n_inner]}..{days[-1]}"}
+
+
 def _finite(metrics: dict[str, float]) -> dict[str, float]:
     return {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(v)}
 
 
-def train_lane(lane: str, settings: Settings | None = None, as_of: date | None = None) -> dict:
+def train_lane(lane: str, settings: Settings | None = None, as_of: date | None = None,
+               trials: int = SEARCH_TRIALS) -> dict:
     """Train, evaluate out of time, log one MLflow run, register the model and set its aliases.
 
     Returns run_id, model_name, model_version, aliases, metrics and the data window.
@@ -107,37 +165,44 @@ def train_lane(lane: str, settings: Settings | None = None, as_of: date | None =
         )
     spw = n_neg / n_pos
     X_train, X_valid = train[features], valid[features]
-    model, best_iteration, eval_metric = _fit(X_train, y_train, X_valid, y_valid, settings.seed, spw)
-
-    valid_scores = model.predict_proba(X_valid)[:, 1]
-    metrics = ranking_metrics(y_valid, valid_scores, ids=valid["item_id"])
-    audit_mask = valid["is_audit"].fillna(False).astype(bool).to_numpy()
-    n_audit, audit_pos = int(audit_mask.sum()), int(y_valid[audit_mask].sum())
-    if n_audit >= MIN_AUDIT_ROWS and audit_pos > 0:
-        metrics |= ranking_metrics(y_valid[audit_mask], valid_scores[audit_mask],
-                                   ids=valid["item_id"][audit_mask], prefix="audit_")
-    metrics |= _truth_metrics(lane, settings, model, frame, features, valid_days)
-
-    digest = dataset_digest(train[["item_id", "item_date", "office_id", "label", *features]])
-    window = {
-        "train_start": str(train_days[0]), "train_end": str(train_days[-1]),
-        "valid_start": str(valid_days[0]), "valid_end": str(valid_days[-1]),
-        "train_days": len(train_days), "valid_days": len(valid_days),
-        "train_rows": len(train), "train_positives": n_pos,
-        "valid_rows": len(valid), "valid_positives": int(y_valid.sum()),
-        "valid_audit_rows": n_audit, "valid_audit_positives": audit_pos,
-    }
     schema, table = feature_table(lane)
     name = settings.model_name(lane)
     configure_mlflow(lane, settings)
     with mlflow.start_run(run_name=f"train-{lane}-{valid_days[-1]}") as run:
         mlflow.set_tags({"lane": lane, "stage": "train"})
+        tuned, search_info = search_hyperparams(train, features, settings.seed, spw, trials)
+        model, best_iteration, eval_metric = _fit(X_train, y_train, X_valid, y_valid, settings.seed, spw, tuned)
+
+        valid_scores = model.predict_proba(X_valid)[:, 1]
+        metrics = ranking_metrics(y_valid, valid_scores, ids=valid["item_id"])
+        audit_mask = valid["is_audit"].fillna(False).astype(bool).to_numpy()
+        n_audit, audit_pos = int(audit_mask.sum()), int(y_valid[audit_mask].sum())
+        if n_audit >= MIN_AUDIT_ROWS and audit_pos > 0:
+            metrics |= ranking_metrics(y_valid[audit_mask], valid_scores[audit_mask],
+                                       ids=valid["item_id"][audit_mask], prefix="audit_")
+        metrics |= _truth_metrics(lane, settings, model, frame, features, valid_days)
+        window_frame = frame[frame["item_date"].isin(valid_days)]
+        truth = load_truth(settings, lane, valid_days)
+        model_window = policy_metrics(window_frame, model.predict_proba(window_frame[features])[:, 1],
+                                      settings, lane, truth)
+        metrics |= {k: v for k, v in model_window.items() if k not in metrics}
+
+        digest = dataset_digest(train[["item_id", "item_date", "office_id", "label", *features]])
+        window = {
+            "train_start": str(train_days[0]), "train_end": str(train_days[-1]),
+            "valid_start": str(valid_days[0]), "valid_end": str(valid_days[-1]),
+            "train_days": len(train_days), "valid_days": len(valid_days),
+            "train_rows": len(train), "train_positives": n_pos,
+            "valid_rows": len(valid), "valid_positives": int(y_valid.sum()),
+            "valid_audit_rows": n_audit, "valid_audit_positives": audit_pos,
+        }
         mlflow.log_params({
-            **{k: v for k, v in HYPERPARAMS.items()},
+            **{k: v for k, v in HYPERPARAMS.items()}, **tuned,
             "lane": lane, "as_of": str(as_of) if as_of else "latest", "seed": settings.seed,
             "feature_table": f"{schema}.{table}", "n_features": len(features),
             "scale_pos_weight": round(spw, 6), "best_iteration": best_iteration,
-            "early_stopping_metric": eval_metric, "dataset_digest": digest, **window,
+            "early_stopping_metric": eval_metric, "dataset_digest": digest,
+            "capacity_pct": capacity_pct(settings, lane), **search_info, **window,
         })
         mlflow.log_dict({"features": features}, "features.json")
         mlflow.log_metrics(_finite(metrics))
@@ -147,15 +212,65 @@ def train_lane(lane: str, settings: Settings | None = None, as_of: date | None =
             registered_model_name=name,
         )
         version = int(info.registered_model_version)
-        # Promotion seam: today "champion if none"; the gated promotion replaces ml.registry.should_promote.
+        baselines = _log_baselines(lane, settings, name, window_frame, truth, model, features, window)
+        # Training only registers: the new version becomes @challenger (and @champion only when the lane
+        # has none). ml.promotion validates it against @champion and moves the aliases.
         aliases = mark_new_version(settings, name, version, metrics)
         mlflow.set_tags({"model_version": version, "promoted": aliases["promoted"],
                          "promotion_reason": aliases["promotion_reason"]})
     return {
         "run_id": run.info.run_id, "lane": lane, "model_name": name, "model_version": version,
         **aliases, "metrics": _finite(metrics), "window": window, "features": features,
-        "dataset_digest": digest,
+        "dataset_digest": digest, "tuned_params": tuned, "baselines": baselines,
     }
+
+
+def _log_baselines(lane: str, settings: Settings, name: str, window_frame: pd.DataFrame,
+                   truth: pd.DataFrame | None, model, features: list[str], window: dict) -> dict[str, dict]:
+    """Random, rule and current-champion policies as nested runs on the same out-of-time window and
+    under the same metric names as the model; the PR curves and feature importance as plots."""
+    import mlflow
+
+    from ml.registry import CHAMPION, current_alias
+
+    policies: dict[str, np.ndarray] = {"random": random_scores(window_frame, settings.seed)}
+    rule = rule_scores(window_frame, truth, settings.seed)
+    if rule is not None:
+        policies["rule"] = rule
+    champ = current_alias(settings, name, CHAMPION)
+    if champ is not None:
+        try:
+            champ_model = mlflow.xgboost.load_model(champ.uri)
+            policies[f"champion_v{champ.version}"] = champ_model.predict_proba(window_frame[features])[:, 1]
+        except Exception as exc:  # an incompatible champion is reported, not fatal to training
+            mlflow.set_tag("baseline_champion_error", str(exc)[:250])
+    results = {}
+    for policy, scores in policies.items():
+        metrics = policy_metrics(window_frame, scores, settings, lane, truth)
+        with mlflow.start_run(run_name=f"baseline-{policy}", nested=True):
+            mlflow.set_tags({"lane": lane, "stage": "baseline", "policy": policy})
+            mlflow.log_params({"policy": policy, "valid_start": window["valid_start"],
+                               "valid_end": window["valid_end"], "capacity_pct": capacity_pct(settings, lane)})
+            mlflow.log_metrics(_finite(metrics))
+        results[policy] = _finite(metrics)
+
+    labelled = window_frame["label"].notna().to_numpy()
+    y = window_frame["label"].to_numpy(dtype=float, na_value=np.nan)[labelled]
+    curves = {"model": (y, model.predict_proba(window_frame[features])[:, 1][labelled])}
+    curves |= {p: (y, s[labelled]) for p, s in policies.items()}
+    fig = plot_pr_curves(curves, float(np.mean(y)) if len(y) else float("nan"),
+                         f"{lane}: PR on {window['valid_start']}..{window['valid_end']} (labelled)")
+    mlflow.log_figure(fig, "plots/pr_curve.png")
+    fig2 = plot_importance(model.get_booster(), f"{lane}: feature importance")
+    mlflow.log_figure(fig2, "plots/feature_importance.png")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    plt.close(fig2)
+    model_metrics = policy_metrics(window_frame, model.predict_proba(window_frame[features])[:, 1],
+                                   settings, lane, truth)
+    mlflow.log_dict({k: v for k, v in model_metrics.items() if "_office_" in k}, "per_office_at_capacity.json")
+    return results
 
 
 def _truth_metrics(lane: str, settings: Settings, model, frame: pd.DataFrame, features: list[str],
@@ -171,7 +286,8 @@ def _truth_metrics(lane: str, settings: Settings, model, frame: pd.DataFrame, fe
         return {}
     scored = window[["item_id", "item_date", "office_id"]].assign(
         score=model.predict_proba(window[features])[:, 1])
-    selected = select_within_offices(scored, settings.capacity_share[lane], group_by=("item_date", "office_id"))
+    selected = select_within_offices(scored, settings.capacity_share[lane], group_by=("item_date", "office_id"),
+                                     office_capacity=settings.office_capacity.get(lane))
     picks = selected.loc[selected["selected"], "item_id"]
     truth = truth[truth["item_id"].isin(window["item_id"])]
     return policy_hit_rates(truth, picks) | {"true_items": float(len(truth)), "true_selected_model": float(len(picks))}

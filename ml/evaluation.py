@@ -1,0 +1,129 @@
+"""One metric set for every selection policy on one out-of-time window, so the trained model, its
+baselines (random, the historic rules, the current champion) and the promotion gate are measured
+the same way and sit side by side in the MLflow UI under the same metric names.
+
+*At capacity* means what the offices can really inspect: the lane's share (or an office's own
+override) of each day's traffic per office, as ``ml.selection`` would select it.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from customs_risk.settings import Settings
+from ml.metrics import ranking_metrics
+from ml.selection import select_within_offices
+
+
+def capacity_pct(settings: Settings, lane: str) -> float:
+    return 100.0 * float(settings.capacity_share[lane])
+
+
+def finite(metrics: dict[str, float]) -> dict[str, float]:
+    return {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(float(v))}
+
+
+def _select(window: pd.DataFrame, scores: np.ndarray, settings: Settings, lane: str) -> pd.Series:
+    """Boolean per row of ``window`` (in its order): selected at capacity per day and office."""
+    scored = window[["item_id", "item_date", "office_id"]].assign(score=scores, _pos=np.arange(len(window)))
+    picked = select_within_offices(scored, settings.capacity_share[lane], group_by=("item_date", "office_id"),
+                                   office_capacity=settings.office_capacity.get(lane))
+    mask = np.zeros(len(window), dtype=bool)
+    mask[picked.loc[picked["selected"], "_pos"].to_numpy()] = True
+    return pd.Series(mask, index=window.index)
+
+
+def policy_metrics(window: pd.DataFrame, scores: np.ndarray, settings: Settings, lane: str,
+                   truth: pd.DataFrame | None = None) -> dict[str, float]:
+    """Metrics of the ranking ``scores`` over ``window`` (every item of the out-of-time days, with
+    ``label`` where inspected):
+
+    - ``precision_at_{k}pct``/``recall_at_{k}pct``/``auc`` on the labelled rows (the DATE measures);
+    - ``precision_at_capacity``/``recall_at_capacity``: labelled rows the policy selects at capacity,
+      overall and per office (``..._office_<id>``);
+    - with the simulator's truth: ``true_hit_rate_at_capacity`` and ``true_recall_at_capacity`` over
+      every item of the window, labelled or not.
+    """
+    scores = np.asarray(scores, dtype=float)
+    labelled = window["label"].notna().to_numpy()
+    y = window["label"].to_numpy(dtype=float, na_value=np.nan)
+    out: dict[str, float] = {}
+    if labelled.any():
+        out |= ranking_metrics(y[labelled].astype(int), scores[labelled], ids=window["item_id"].to_numpy()[labelled])
+    selected = _select(window, scores, settings, lane).to_numpy()
+
+    def at_capacity(mask: np.ndarray, suffix: str) -> None:
+        lab = mask & labelled
+        hits_sel = y[lab & selected]
+        positives = np.nansum(y[lab])
+        out[f"precision_at_capacity{suffix}"] = float(hits_sel.mean()) if len(hits_sel) else float("nan")
+        out[f"recall_at_capacity{suffix}"] = float(hits_sel.sum() / positives) if positives > 0 else float("nan")
+
+    at_capacity(np.ones(len(window), dtype=bool), "")
+    offices = window["office_id"].to_numpy()
+    for office in sorted(set(offices)):
+        at_capacity(offices == office, f"_office_{office}")
+    out["selected_at_capacity"] = float(selected.sum())
+    if truth is not None and len(truth):
+        risky = window["item_id"].map(truth.set_index("item_id")["is_risky"])
+        known = risky.notna().to_numpy()
+        if known.any():
+            r = risky.to_numpy(dtype=float, na_value=np.nan)
+            sel = selected & known
+            out["true_hit_rate_at_capacity"] = float(r[sel].mean()) if sel.any() else float("nan")
+            total = np.nansum(r[known])
+            out["true_recall_at_capacity"] = float(r[sel].sum() / total) if total > 0 else float("nan")
+    return out
+
+
+def random_scores(window: pd.DataFrame, seed: int) -> np.ndarray:
+    return np.random.default_rng([seed, 7919]).random(len(window))
+
+
+def rule_scores(window: pd.DataFrame, truth: pd.DataFrame | None, seed: int) -> np.ndarray | None:
+    """The historic rule policy as a ranking: rule-flagged items first, random within each group.
+    None where the rule policy is not known (real data has no truth file)."""
+    if truth is None or not len(truth):
+        return None
+    flag = window["item_id"].map(truth.set_index("item_id")["rule_selected"]).fillna(False).astype(float)
+    return flag.to_numpy() + 0.5 * random_scores(window, seed + 1)
+
+
+def plot_pr_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], prevalence: float, title: str):
+    """Precision-recall curves (labelled rows of the window) for each named policy."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import precision_recall_curve
+
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for name, (y, s) in curves.items():
+        if len(y) and 0 < y.sum() < len(y):
+            p, r, _ = precision_recall_curve(y, s)
+            ax.plot(r, p, label=name)
+    ax.axhline(prevalence, color="grey", linestyle="--", label=f"labelled prevalence {prevalence:.3f}")
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_importance(booster, title: str, top: int = 20):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    gain = booster.get_score(importance_type="total_gain")
+    items = sorted(gain.items(), key=lambda kv: kv[1])[-top:]
+    fig, ax = plt.subplots(figsize=(6, max(2.5, 0.3 * len(items) + 1)))
+    ax.barh([k for k, _ in items], [v for _, v in items])
+    ax.set_xlabel("total gain")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

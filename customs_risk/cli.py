@@ -82,6 +82,13 @@ def cmd_score(args) -> None:
     print(json.dumps({k: v for k, v in result.items() if k != "csv_offices"}, indent=2, default=str))
 
 
+def cmd_promote(args) -> None:
+    from ml.promotion import promote
+
+    result = promote(args.lane, rollback=args.rollback)
+    print(json.dumps(result, indent=2, default=str))
+
+
 def cmd_docs(args) -> None:
     from customs_risk.transform import docs
 
@@ -92,6 +99,32 @@ def cmd_demo(args) -> None:
     from customs_risk.demo import run_demo
 
     run_demo(days=args.days, scale=args.scale, start=args.start)
+
+
+def cmd_import(args) -> None:
+    from pathlib import Path
+
+    from ingest.kcs import import_kcs
+    from ingest.readers import BatchRejected
+
+    if args.day_from and args.day_to and args.day_to < args.day_from:
+        raise ValueError(f"--day-to {args.day_to} is before --day-from {args.day_from}")
+    reports = import_kcs([Path(p) for p in args.paths], day_from=args.day_from, day_to=args.day_to,
+                         check_volume=args.check_volume)
+    failed = []
+    for report in reports:
+        if report.error:
+            failed.append(f"{report.file}: {report.error}" if not report.error.startswith(report.file)
+                          else report.error)
+        else:
+            print(report.summary())
+    rejected_days = sum(len(r.rejected_days) for r in reports if not r.error)
+    for line in failed[:-1]:
+        print(f"customs-risk import: error: {line}", file=sys.stderr)
+    if failed:
+        raise BatchRejected(failed[-1] + (f" (and {len(failed) - 1} more files rejected)" if len(failed) > 1 else ""))
+    if rejected_days:
+        raise BatchRejected(f"{rejected_days} source days rejected by batch rules (listed above)")
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -136,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_date, required=True, help="the day to score, YYYY-MM-DD")
     p.set_defaults(func=cmd_score)
 
+    p = sub.add_parser("promote", help="validate a lane's @challenger against @champion and promote it if the gate passes")
+    p.add_argument("--lane", choices=LANES, required=True)
+    p.add_argument("--rollback", action="store_true", help="put @previous_champion back as @champion")
+    p.set_defaults(func=cmd_promote)
+
     p = sub.add_parser("docs", help="build the dbt docs (lineage) and print where they are")
     p.set_defaults(func=cmd_docs)
 
@@ -144,6 +182,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=_scale, default=None, help="share of a full Korean day (default 0.01)")
     p.add_argument("--start", type=_date, default=None, help="first simulated day (default 2026-03-02)")
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("import", help="import real declaration files (KCS format) through the contract")
+    isub = p.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    k = isub.add_parser("kcs", help="KCS import declaration CSVs: split per declaration date, validate, load; "
+                                    "Fraud/Critical Fraud become inspection outcomes")
+    k.add_argument("paths", nargs="+", metavar="PATH", help="KCS CSV files")
+    k.add_argument("--day-from", type=_date, default=None, help="first declaration date to load, YYYY-MM-DD")
+    k.add_argument("--day-to", type=_date, default=None, help="last declaration date to load, YYYY-MM-DD")
+    k.add_argument("--check-volume", action="store_true",
+                   help="apply the live-feed volume band per day (off: KCS files are a sample with real holidays)")
+    k.set_defaults(func=cmd_import)
     return parser
 
 

@@ -6,13 +6,18 @@ variables the profile reads, and raises ``RuntimeError`` naming the failed nodes
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from customs_risk.settings import Settings, get_settings
+from customs_risk.settings import PROJECT_ROOT, Settings, get_settings
 
+# The committed, pruned manifest the transform DAG is rendered from (one Airflow task per dbt model/seed).
+DAG_MANIFEST = PROJECT_ROOT / "dbt_project" / "manifest" / "manifest.json"
+_BUILT = ("model", "seed", "snapshot")
+_NODE_KEYS = ("name", "resource_type", "package_name", "original_file_path", "fqn")
 _FAILED = {"error", "fail", "runtime error"}
 
 
@@ -94,14 +99,24 @@ def run_dbt(args: list[str], settings: Settings | None = None) -> Any:
     return outcome.result
 
 
-def build(settings: Settings | None = None, select: str | None = None, full_refresh: bool = False) -> Any:
-    """``dbt build``: models, their data tests and unit tests, in DAG order."""
+def build(settings: Settings | None = None, select: str | None = None, full_refresh: bool = False,
+          light: bool = False, vars: dict | None = None) -> Any:
+    """``dbt build``: models, their data tests and unit tests, in DAG order.
+
+    ``light`` is for the many small per-model builds of the transform DAG: relations are looked up on
+    demand instead of caching every schema first, and the target's JSON artifacts are not rewritten
+    (``run_dbt`` still names failed nodes from the in-memory result). Saves ~0.6 s of ~1 s per call.
+    """
     args = ["build"]
+    if light:
+        args += ["--no-populate-cache", "--no-write-json"]
     if select:
         # Cautious: a test that also reads a model outside the selection waits for that model's build.
         args += ["--select", select, "--indirect-selection", "cautious"]
     if full_refresh:
         args.append("--full-refresh")
+    if vars:
+        args += ["--vars", json.dumps(vars)]
     return run_dbt(args, settings)
 
 
@@ -112,8 +127,136 @@ def docs(settings: Settings | None = None) -> Path:
     return settings.dbt_target_dir / "index.html"
 
 
-def parse(settings: Settings | None = None) -> Path:
-    """Parse the project and write manifest.json (for rendering dbt in Airflow); return its path."""
+def parse(settings: Settings | None = None, dag_manifest: Path | None = DAG_MANIFEST) -> Path:
+    """Parse the project; write the full manifest.json to the target dir and, unless ``dag_manifest`` is
+    None, the pruned copy the transform DAG is rendered from. Return the path of the pruned copy (or of
+    the full manifest when none is written)."""
     settings = settings or get_settings()
     run_dbt(["parse"], settings)
-    return settings.dbt_target_dir / "manifest.json"
+    full = settings.dbt_target_dir / "manifest.json"
+    if dag_manifest is None:
+        return full
+    text = render_dag_manifest(json.loads(full.read_text()))
+    dag_manifest.parent.mkdir(parents=True, exist_ok=True)
+    if not dag_manifest.exists() or dag_manifest.read_text() != text:
+        dag_manifest.write_text(text)
+    return dag_manifest
+
+
+def prune_manifest(manifest: dict) -> dict:
+    """The part of dbt's manifest.json the DAG needs, without paths, timestamps or SQL (so it is
+    deterministic and small enough to commit): every node's name, type, file, materialization and
+    depends_on, in the manifest's own shape (a manifest reader sees a valid, if thin, manifest)."""
+    nodes = {}
+    for unique_id in sorted(manifest["nodes"]):
+        node = manifest["nodes"][unique_id]
+        if node.get("package_name") != manifest["metadata"].get("project_name", node.get("package_name")):
+            continue
+        pruned = {key: node.get(key) for key in _NODE_KEYS}
+        pruned["config"] = {"materialized": (node.get("config") or {}).get("materialized")}
+        pruned["depends_on"] = {"nodes": sorted(set((node.get("depends_on") or {}).get("nodes") or []))}
+        nodes[unique_id] = pruned
+    metadata = manifest["metadata"]
+    return {"metadata": {"dbt_schema_version": metadata.get("dbt_schema_version"),
+                         "dbt_version": metadata.get("dbt_version"),
+                         "project_name": metadata.get("project_name")},
+            "nodes": nodes}
+
+
+def render_dag_manifest(manifest: dict) -> str:
+    return json.dumps(prune_manifest(manifest), indent=1, sort_keys=True) + "\n"
+
+
+def dag_plan(manifest_path: Path = DAG_MANIFEST) -> list[dict] | None:
+    """One build step per model/seed/snapshot of a manifest.json, in dependency order; None if absent.
+
+    Plain ``json``, no dbt import: this runs when Airflow parses the DAG file. Each step is
+    ``{"task_id", "group", "select", "upstream"}``: ``select`` is the node's name plus the tests that
+    read more than one built node (relationships, singular tests), which ``--indirect-selection
+    cautious`` would otherwise never run. Such a test goes to the parent built last (topologically),
+    and the step gets every other parent as an extra upstream, so the test sees them all built.
+    """
+    if not manifest_path.exists():
+        return None
+    nodes = json.loads(manifest_path.read_text())["nodes"]
+    built = {uid: node for uid, node in nodes.items() if node["resource_type"] in _BUILT}
+
+    def built_parents(uid: str) -> list[str]:
+        """Nearest built ancestors (through ephemeral or other non-built nodes)."""
+        out, stack, seen = [], list(nodes.get(uid, {}).get("depends_on", {}).get("nodes", [])), set()
+        while stack:
+            parent = stack.pop()
+            if parent in seen:
+                continue
+            seen.add(parent)
+            if parent in built:
+                out.append(parent)
+            elif parent in nodes:
+                stack.extend(nodes[parent]["depends_on"]["nodes"])
+        return sorted(out)
+
+    upstream = {uid: set(built_parents(uid)) for uid in built}
+    order: list[str] = []
+    done: set[str] = set()
+
+    def visit(uid: str) -> None:
+        if uid in done:
+            return
+        done.add(uid)
+        for parent in sorted(upstream[uid]):
+            visit(parent)
+        order.append(uid)
+
+    for uid in sorted(built):
+        visit(uid)
+    position = {uid: i for i, uid in enumerate(order)}
+
+    extra_tests: dict[str, list[str]] = {uid: [] for uid in built}
+    for uid, node in nodes.items():
+        if node["resource_type"] != "test":
+            continue
+        parents = built_parents(uid)
+        if len(parents) < 2:
+            continue  # one parent: its step's cautious indirect selection runs it
+        owner = max(parents, key=position.__getitem__)
+        extra_tests[owner].append(node["name"])
+        upstream[owner] |= set(parents) - {owner}
+
+    def task_id(uid: str) -> str:
+        node = built[uid]
+        return f"{node['resource_type']}_{node['name']}" if node["resource_type"] != "model" else node["name"]
+
+    def group(uid: str) -> str:
+        node = built[uid]
+        if node["resource_type"] != "model":
+            return node["resource_type"] + "s"
+        parts = node["original_file_path"].split("/")
+        return parts[1] if len(parts) > 2 else "models"
+
+    return [{"task_id": task_id(uid), "group": group(uid),
+             "select": " ".join([built[uid]["name"], *sorted(extra_tests[uid])]),
+             "upstream": sorted(task_id(p) for p in upstream[uid])}
+            for uid in order]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m customs_risk.transform manifest [--check]``: (re)write or check the DAG manifest."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description="Write the pruned dbt manifest the transform DAG is rendered from.")
+    parser.add_argument("command", choices=["manifest"])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the committed manifest is stale")
+    args = parser.parse_args(argv)
+    if args.check:
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = parse(dag_manifest=Path(tmp) / "manifest.json").read_text()
+        stale = not DAG_MANIFEST.exists() or DAG_MANIFEST.read_text() != fresh
+        print(f"{'stale' if stale else 'up to date'}: {DAG_MANIFEST}")
+        return 1 if stale else 0
+    print(f"wrote {parse()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

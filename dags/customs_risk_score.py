@@ -13,7 +13,7 @@ def _score(lane: str) -> dict:
 
     result = score(lane, day_from_context(get_current_context()))
     print(f"{lane}: {result}")
-    return {k: v for k, v in result.items() if isinstance(v, (int, float, str))}
+    return {k: (str(v) if k == "html" else v) for k, v in result.items() if isinstance(v, (int, float, str)) or k == "html"}
 
 
 @dag(dag_id="customs_risk_score", schedule=list(FEATURES.values()),

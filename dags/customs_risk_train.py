@@ -1,4 +1,6 @@
-"""Weekly retraining: one XGBoost model per lane, tracked and registered in MLflow."""
+"""Weekly retraining per lane in three steps: train (register as @challenger) -> validate (the gate
+against @champion, verdict tagged on the version) -> promote (move @champion, keep
+@previous_champion). A lane with too little labelled data is skipped, not failed."""
 from __future__ import annotations
 
 import pendulum
@@ -8,19 +10,43 @@ from customs_risk.settings import LANES
 
 
 def _train(lane: str) -> dict:
-    from customs_risk.stages import train
+    from airflow.sdk.exceptions import AirflowSkipException
 
-    result = train(lane)
+    from customs_risk.stages import train
+    from ml.train import NotEnoughDataError
+
+    try:
+        result = train(lane)
+    except NotEnoughDataError as exc:
+        raise AirflowSkipException(str(exc)) from exc
     print(f"{lane}: model version {result.get('model_version')} aliases {result.get('aliases')} metrics {result.get('metrics')}")
     return {k: v for k, v in result.items() if k in ("run_id", "model_version")}
 
 
+def _validate(lane: str, trained: dict) -> dict:
+    from ml.promotion import validate_challenger
+
+    verdict = validate_challenger(lane)
+    print(f"{lane}: gate {'passed' if verdict['passed'] else 'failed'} for version {verdict['challenger_version']}: {verdict['reason']}")
+    return {"passed": verdict["passed"], "challenger_version": verdict["challenger_version"]}
+
+
+def _promote(lane: str, verdict: dict) -> dict:
+    from ml.promotion import promote
+
+    result = promote(lane, validate=False)
+    print(f"{lane}: {result}")
+    return {k: v for k, v in result.items() if isinstance(v, (int, float, str, bool)) or v is None}
+
+
 @dag(dag_id="customs_risk_train", schedule="@weekly", start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
      catchup=False, max_active_runs=1, tags=["customs-risk", "ml"],
-     doc_md="Out-of-time training per lane; the first model of a lane becomes `@champion`.")
+     doc_md="Per lane: train -> validate (gate vs `@champion`) -> promote; too little data skips the lane.")
 def customs_risk_train():
     for lane in LANES:
-        task(task_id=f"train_{lane}")(_train)(lane)
+        trained = task(task_id=f"train_{lane}")(_train)(lane)
+        verdict = task(task_id=f"validate_{lane}")(_validate)(lane, trained)
+        task(task_id=f"promote_{lane}")(_promote)(lane, verdict)
 
 
 dag = customs_risk_train()

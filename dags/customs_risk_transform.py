@@ -1,37 +1,58 @@
-"""dbt build, layer by layer, whenever every source has landed a new day."""
+"""dbt build whenever every source has landed a new day: one task per dbt model (and seed), rendered from
+the committed, pruned manifest (``python -m customs_risk.transform manifest``), so a failing model shows
+by name in the Airflow UI. Without that manifest it falls back to one task per layer."""
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import TaskGroup, dag, get_current_context, task
 
 from customs_risk.assets import FEATURES, RAW, WAREHOUSE_POOL
+from customs_risk.transform import dag_plan
 
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = {"staging": "path:seeds path:models/staging", "intermediate": "path:models/intermediate",
+          "marts": "path:models/marts"}
 
 
-def _build(layer: str) -> None:
-    from customs_risk.stages import day_from_context, transform
+def _build(select: str) -> None:
+    """``dbt build --select <node and its multi-parent tests> --indirect-selection cautious``."""
+    from customs_risk.settings import get_settings
+    from customs_risk.transform import build
+
+    build(get_settings(), select=select, light=True)
+
+
+def _publish() -> None:
+    """Every model and test succeeded: tell the score DAG which day's features are ready."""
+    from customs_risk.stages import day_from_context
 
     context = get_current_context()
-    transform(select=f"path:models/{layer}")
-    if layer == LAYERS[-1]:
-        day = day_from_context(context).isoformat()
-        for asset in FEATURES.values():
-            context["outlet_events"][asset].extra = {"day": day}
+    day = day_from_context(context).isoformat()
+    for asset in FEATURES.values():
+        context["outlet_events"][asset].extra = {"day": day}
 
 
 @dag(dag_id="customs_risk_transform", schedule=(RAW["declarations"] & RAW["shipments"] & RAW["travellers"]
                                                 & RAW["cctv_events"] & RAW["inspections"]),
      start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, max_active_runs=1,
-     tags=["customs-risk", "dbt"], doc_md="Staging, intermediate and marts (incl. point-in-time features) in dbt.")
+     tags=["customs-risk", "dbt"], doc_md=__doc__)
 def customs_risk_transform():
-    previous = None
-    for layer in LAYERS:
-        outlets = list(FEATURES.values()) if layer == LAYERS[-1] else []
-        current = task(task_id=f"dbt_build_{layer}", outlets=outlets, pool=WAREHOUSE_POOL)(_build)(layer)
-        if previous is not None:
-            previous >> current
-        previous = current
+    plan = dag_plan() or [{"task_id": f"dbt_build_{layer}", "group": None, "select": select,
+                           "upstream": [f"dbt_build_{previous}"] if previous else []}
+                          for previous, (layer, select) in zip([None, *LAYERS], LAYERS.items())]
+    groups: dict[str, TaskGroup] = {}
+    tasks = {}
+    for step in plan:
+        group = step["group"]
+        if group and group not in groups:
+            groups[group] = TaskGroup(group_id=group)
+        tasks[step["task_id"]] = task(task_id=step["task_id"], pool=WAREHOUSE_POOL, task_group=groups.get(group),
+                                      doc=f"dbt build --select {step['select']}")(_build)(step["select"])
+    for step in plan:
+        for parent in step["upstream"]:
+            tasks[parent] >> tasks[step["task_id"]]
+    downstream = {parent for step in plan for parent in step["upstream"]}
+    publish = task(task_id="publish_features", outlets=list(FEATURES.values()))(_publish)()
+    [tasks[t] for t in tasks if t not in downstream] >> publish
 
 
 dag = customs_risk_transform()

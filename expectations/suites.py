@@ -17,11 +17,21 @@ if TYPE_CHECKING:
     import pandas as pd
 
 LINE = "_line"
+# Each row carries the day it is loaded for, so one validation can cover many days (a KCS file spans a
+# year) with the day rule still judged per row: the day column must fall on the row's own batch day.
+BATCH_DAY, BATCH_DAY_END = "_batch_day", "_batch_day_end"
+# Values that name no country; a declaration whose goods carry an origin marking must name a real one.
+UNKNOWN_COUNTRIES = ("ZZ", "XX")
+# The span of the batch's days (one day for a daily load): a coarse range rule beside the per-row one.
 DAY_START, DAY_END = "batch_day_start", "batch_day_end"
 
 
 def value_column(field: Field) -> str:
     return f"{field.name}__value"
+
+
+def day_part_column(field: Field) -> str:
+    return f"{field.name}__day"
 
 
 def is_typed(field: Field) -> bool:
@@ -50,12 +60,38 @@ def build_suite(contract: Contract):
         if f.name == contract.day_column:
             suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
                 column=value_column(f), min_value={"$PARAMETER": DAY_START}, max_value={"$PARAMETER": DAY_END}))
+            # The day column (its date part) must equal the row's own batch day.
+            suite.add_expectation(gxe.ExpectColumnPairValuesToBeEqual(
+                column_A=day_part_column(f), column_B=BATCH_DAY, ignore_row_if="either_value_is_missing"))
         elif f.dtype in ("date", "timestamp"):
             # No date may lie after the batch day: outcomes and items cannot come from the future.
-            suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
-                column=value_column(f), max_value={"$PARAMETER": DAY_END}))
+            suite.add_expectation(gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=BATCH_DAY_END, column_B=value_column(f), or_equal=True,
+                ignore_row_if="either_value_is_missing"))
     suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column=contract.key))
+    for expectation in cross_field_expectations(contract):
+        suite.add_expectation(expectation)
     return suite
+
+
+def cross_field_expectations(contract: Contract) -> list:
+    """Rules between columns of one row.
+
+    Declarations: the origin indicator must be consistent with the origin country. Indicators B, E, G,
+    S and Y say how the goods are *marked* with their origin (on the goods, the box, a sticker, ...);
+    only N says they carry no marking. Marked goods must therefore name a real country of origin, not
+    an unknown placeholder (ZZ/XX). Deliberately narrow: rare-but-valid combinations (N with a known
+    country, Korean origin shipped from China) are risk signals for the model, not data errors, and
+    must load.
+    """
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
+
+    if contract.name != "declarations":
+        return []
+    return [gxe.ExpectColumnValuesToNotBeInSet(
+        column="origin_country", value_set=list(UNKNOWN_COUNTRIES),
+        row_condition=Column("origin_indicator") != "N")]
 
 
 @dataclass
@@ -77,13 +113,21 @@ def describe(config) -> str:
                 value = value[:8] + ["..."]
             shown.append(f"{key.replace('_value', '')} {value}")
     column = config.kwargs.get("column", "")
-    column = column.removesuffix("__value")
+    if config.type == "expect_column_pair_values_to_be_equal":
+        column, shown = config.kwargs["column_A"], ["= batch day"]
+    elif config.type == "expect_column_pair_values_a_to_be_greater_than_b":
+        column, shown = config.kwargs["column_B"], ["<= batch day"]
+    elif config.kwargs.get("row_condition") is not None and column == "origin_country":
+        shown.append("when origin_indicator != N")
+    column = column.removesuffix("__value").removesuffix("__day")
     detail = f"({', '.join(shown)})" if shown else ""
     return f"{column}: {config.type}{detail}" if column else f"{config.type}{detail}"
 
 
-def validate(frame: "pd.DataFrame", contract: Contract, day: dt.date, gx_dir) -> ValidationOutcome:
-    """Run the contract's suite on a batch through a GE checkpoint that also updates Data Docs."""
+def validate(frame: "pd.DataFrame", contract: Contract, gx_dir) -> ValidationOutcome:
+    """Run the contract's suite on a batch through a GE checkpoint that also updates Data Docs.
+
+    The frame may hold several days: each row's ``_batch_day`` (and ``_batch_day_end``) say which."""
     import great_expectations as gx
 
     from expectations.context import get_context
@@ -108,8 +152,8 @@ def validate(frame: "pd.DataFrame", contract: Contract, day: dt.date, gx_dir) ->
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [LINE],
                        "return_unexpected_index_query": False, "partial_unexpected_count": 0},
     ))
-    start = dt.datetime.combine(day, dt.time.min)
-    end = dt.datetime.combine(day, dt.time.max)
+    start = frame[BATCH_DAY].min().to_pydatetime()
+    end = frame[BATCH_DAY_END].max().to_pydatetime()
     result = checkpoint.run(batch_parameters={"dataframe": frame},
                             expectation_parameters={DAY_START: start, DAY_END: end})
     (validation,) = result.run_results.values()

@@ -94,7 +94,7 @@ DECLARATIONS = Contract(
     fields=(
         Field("declaration_id", pattern=CODE, kcs_name="Declaration ID", description="Declaration item id."),
         Field("declaration_date", "date", kcs_name="Date", description="Date the declaration was filed."),
-        Field("office_id", pattern=r"^\d{2}$", kcs_name="Office ID", description="Customs office handling it."),
+        Field("office_id", pattern=r"^\d{2,3}$", kcs_name="Office ID", description="Customs office handling it."),
         Field("process_type", pattern=CODE, kcs_name="Process Type", description="Clearance process code."),
         Field("import_type", pattern=CODE, kcs_name="Import Type", description="Import type code."),
         Field("import_use", pattern=CODE, kcs_name="Import Use", description="Declared use of the goods."),

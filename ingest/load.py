@@ -19,7 +19,7 @@ import pandas as pd
 
 from customs_risk.settings import Settings, get_settings
 from customs_risk.warehouse import Warehouse
-from expectations.suites import is_typed, validate, value_column
+from expectations.suites import BATCH_DAY, BATCH_DAY_END, day_part_column, is_typed, validate, value_column
 from ingest.contracts import CONTRACTS, LINEAGE_COLUMNS, Contract, Field, get_contract
 from ingest.pseudonymise import check_key, pseudonymise_column
 from ingest.readers import FILE, LINE, BatchRejected, LineError, read_landing_file
@@ -52,6 +52,7 @@ class LoadReport:
     source: str
     day: dt.date
     files: list[FileReport]
+    rejected: str | None = None    # why the day did not load (nothing was written for it)
 
     @property
     def rows_loaded(self) -> int:
@@ -62,6 +63,8 @@ class LoadReport:
         return sum(f.rows_quarantined for f in self.files)
 
     def summary(self) -> str:
+        if self.rejected:
+            return f"{self.source} {self.day}: REJECTED: {self.rejected}"
         lines = [f"{self.source} {self.day}: loaded {self.rows_loaded}, quarantined {self.rows_quarantined}"]
         for f in self.files:
             reasons = "; ".join(f"{r} x{n}" for r, n in f.top_reasons)
@@ -92,54 +95,103 @@ def ensure_raw_tables(warehouse: Warehouse) -> None:
 
 
 def load_day(source: str, day: dt.date, settings: Settings | None = None,
-             files: list[Path] | None = None) -> LoadReport:
-    """Load every landing file of ``source`` for ``day`` as the day's partition."""
+             files: list[Path] | None = None, check_volume: bool = True) -> LoadReport:
+    """Load every landing file of ``source`` for ``day`` as the day's partition.
+
+    Raises ``BatchRejected`` when the day cannot load (nothing is written then)."""
+    settings = settings or get_settings()
+    files = files if files is not None else landing_files(source, day, settings)
+    if not files:
+        get_contract(source)
+        raise BatchRejected(f"no landing files for {source} on {day} in "
+                            f"{settings.landing_dir / source / day.isoformat()}")
+    report = load_days(source, {day: files}, settings, check_volume=check_volume)[0]
+    if report.rejected:
+        raise BatchRejected(report.rejected)
+    return report
+
+
+def load_days(source: str, day_files: dict[dt.date, list[Path]], settings: Settings | None = None,
+              check_volume: bool = True) -> list[LoadReport]:
+    """Load many days of one source with one read and one suite validation, then one write.
+
+    The contract suite runs once over all rows (each row knows its batch day, so the day rule stays per
+    row); the batch-level rules (``ingest.batch_checks``) then judge each day in date order against the
+    warehouse history plus the days accepted before it in this call. A rejected day gets a report with
+    ``rejected`` set and writes nothing; the accepted days are replaced in one transaction.
+    A problem of the whole batch (unreadable file, broken schema) raises ``BatchRejected``.
+    """
+    from ingest.batch_checks import HISTORY_DAYS, DayStats, check_day, loaded_history
+
     settings = settings or get_settings()
     contract = get_contract(source)
     if contract.fields and any(f.pseudonym_as for f in contract.fields):
         check_key(settings)
-    files = files if files is not None else landing_files(source, day, settings)
-    if not files:
-        raise BatchRejected(f"no landing files for {source} on {day} in "
-                            f"{settings.landing_dir / source / day.isoformat()}")
-
+    days = sorted(day_files)
     frames, line_errors = [], []
-    for path in files:
-        frame, errors = read_landing_file(path, contract)
-        frames.append(frame)
-        line_errors += [(str(path), e) for e in errors]
+    for day in days:
+        for path in day_files[day]:
+            frame, errors = read_landing_file(path, contract)
+            frame[BATCH_DAY] = pd.Timestamp(day)
+            frames.append(frame)
+            line_errors += [(day, str(path), e) for e in errors]
     raw = pd.concat(frames, ignore_index=True)
-    if raw.empty:
-        raise BatchRejected(f"{', '.join(map(str, files))}: no data rows for {source} on {day}")
+    if raw.empty and len(days) == 1:
+        files = day_files[days[0]]
+        raise BatchRejected(f"{', '.join(map(str, files))}: no data rows for {source} on {days[0]}")
 
     batch = _with_typed_values(raw, contract)
+    batch[BATCH_DAY_END] = batch[BATCH_DAY] + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     batch["_row"] = range(len(batch))
-    outcome = validate(batch.rename(columns={LINE: "_file_line", "_row": LINE}), contract, day, settings.gx_dir)
+    outcome = validate(batch.rename(columns={LINE: "_file_line", "_row": LINE}), contract, settings.gx_dir)
     if outcome.batch_errors:
-        raise BatchRejected(f"{source} {day} ({', '.join(map(str, files))}): batch failed: "
-                            + "; ".join(outcome.batch_errors))
-
-    bad_rows = outcome.row_failures  # keyed by _row (unique across the day's files)
-    n_bad = len(bad_rows) + len(line_errors)
-    if n_bad > MAX_QUARANTINE_SHARE * (len(batch) + len(line_errors)):
-        worst = Counter(r for reasons in bad_rows.values() for r in reasons).most_common(3)
-        raise BatchRejected(f"{source} {day}: {n_bad} of {len(batch) + len(line_errors)} rows fail the contract "
-                            f"(more than {MAX_QUARANTINE_SHARE:.0%}); not loading. Most common: {worst}")
-
-    bad_mask = batch["_row"].isin(list(bad_rows))
-    loaded_at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
-    good = _to_warehouse_rows(batch[~bad_mask], contract, day, loaded_at, settings)
-    quarantine = _quarantine_rows(batch[bad_mask], bad_rows, line_errors, contract, day, loaded_at, settings)
+        names = ", ".join(str(p) for d in days for p in day_files[d])
+        raise BatchRejected(f"{source} {days[0]}{'..' + str(days[-1]) if len(days) > 1 else ''} ({names}): "
+                            "batch failed: " + "; ".join(outcome.batch_errors))
+    bad_rows = outcome.row_failures  # keyed by _row (unique across the batch's files)
 
     warehouse = Warehouse(settings)
     ensure_raw_tables(warehouse)
-    warehouse.replace_partitions([
-        (RAW_SCHEMA, contract.table, good, {"_batch_date": day}),
-        (RAW_SCHEMA, QUARANTINE_TABLE, quarantine, {"source": source, "batch_date": day}),
-    ])
-    report = _report(source, day, files, batch, good, quarantine)
-    log.info(report.summary())
-    return report
+    history = loaded_history(warehouse, contract, days[0] - dt.timedelta(days=HISTORY_DAYS), days[-1])
+    loaded_at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
+    by_day = dict(tuple(batch.groupby(BATCH_DAY, sort=True)))
+    reports, writes = [], []
+    for day in days:
+        files = day_files[day]
+        rows = by_day.get(pd.Timestamp(day), batch.iloc[0:0])
+        errors = [(path, e) for d, path, e in line_errors if d == day]
+        day_bad = {r: bad_rows[r] for r in rows["_row"] if r in bad_rows}
+        rejected = None
+        n_bad, n_all = len(day_bad) + len(errors), len(rows) + len(errors)
+        if rows.empty:
+            rejected = f"{', '.join(map(str, files))}: no data rows for {source} on {day}"
+        elif n_bad > MAX_QUARANTINE_SHARE * n_all:
+            worst = Counter(r for reasons in day_bad.values() for r in reasons).most_common(3)
+            rejected = (f"{source} {day}: {n_bad} of {n_all} rows fail the contract (more than "
+                        f"{MAX_QUARANTINE_SHARE:.0%}); not loading. Most common: {worst}")
+        else:
+            stats = DayStats.of(rows, contract)
+            failed = check_day(contract, day, stats, history, check_volume=check_volume)
+            if failed:
+                rejected = f"{source} {day} ({', '.join(map(str, files))}): batch rejected: " + "; ".join(failed)
+            else:
+                history[day] = stats
+        if rejected:
+            log.warning(rejected)
+            reports.append(LoadReport(source, day, [FileReport(str(p)) for p in files], rejected=rejected))
+            continue
+        bad_mask = rows["_row"].isin(list(day_bad))
+        good = _to_warehouse_rows(rows[~bad_mask], contract, day, loaded_at, settings)
+        quarantine = _quarantine_rows(rows[bad_mask], day_bad, errors, contract, day, loaded_at, settings)
+        writes += [(RAW_SCHEMA, contract.table, good, {"_batch_date": day}),
+                   (RAW_SCHEMA, QUARANTINE_TABLE, quarantine, {"source": source, "batch_date": day})]
+        reports.append(_report(source, day, files, rows, good, quarantine))
+    if writes:
+        warehouse.replace_partitions(writes)
+    for report in reports:
+        if not report.rejected:
+            log.info(report.summary())
+    return reports
 
 
 def _warehouse_fields(contract: Contract) -> list[Field]:
@@ -163,6 +215,8 @@ def _with_typed_values(raw: pd.DataFrame, contract: Contract) -> pd.DataFrame:
             frame[value_column(f)] = pd.to_numeric(frame[f.name], errors="coerce")
         else:
             frame[value_column(f)] = pd.to_datetime(frame[f.name], errors="coerce", format="ISO8601")
+            if f.name == contract.day_column:
+                frame[day_part_column(f)] = frame[value_column(f)].dt.normalize()
     return frame
 
 

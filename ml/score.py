@@ -25,7 +25,9 @@ COLUMNS = {
     "item_date": "date", "lane": "varchar", "office_id": "varchar", "item_id": "varchar",
     "score": "double precision", "rank": "bigint", "selected": "boolean", "why": "varchar",
     "propensity": "double precision", "model_name": "varchar", "model_version": "bigint",
+    "reasons": "varchar",
 }
+N_REASONS = 3
 
 
 class FeatureMismatchError(ValueError):
@@ -37,6 +39,75 @@ def _ensure_table(warehouse: Warehouse) -> None:
     cols = ", ".join(f'"{c}" {t}' for c, t in COLUMNS.items())
     warehouse.execute(f'create schema if not exists "{SCHEMA}"')
     warehouse.execute(f'create table if not exists "{SCHEMA}"."{TABLE}" ({cols})')
+    # Tables made before a column existed get it added (null for their old rows).
+    for c, t in COLUMNS.items():
+        warehouse.execute(f'alter table "{SCHEMA}"."{TABLE}" add column if not exists "{c}" {t}')
+
+
+def reason_codes(model, X: pd.DataFrame, n: int = N_REASONS) -> list[str]:
+    """Exact TreeSHAP contributions (log-odds) per row; the ``n`` largest as ``f_x=+0.81; ...``."""
+    import numpy as np
+    from xgboost import DMatrix
+
+    if X.empty:
+        return []
+    contribs = model.get_booster().predict(DMatrix(X), pred_contribs=True)[:, :-1]  # last column: bias
+    names = np.asarray(X.columns)
+    order = np.argsort(-contribs, axis=1, kind="stable")[:, :n]
+    return ["; ".join(f"{names[j]}={contribs[i, j]:+.2f}" for j in row) for i, row in enumerate(order)]
+
+
+def capacity_report(out: pd.DataFrame, lane: str, settings: Settings) -> dict[str, dict]:
+    """Per office: traffic, the configured capacity, what was selected and a note for the edge cases."""
+    overrides = settings.office_capacity.get(lane, {})
+    report = {}
+    for office, rows in out.groupby("office_id"):
+        configured = overrides.get(office, settings.capacity_share[lane])
+        kind = "count" if isinstance(configured, int) and not isinstance(configured, bool) else "share"
+        entry = {"traffic": len(rows), "capacity": configured, "capacity_kind": kind,
+                 "selected": int(rows["selected"].sum())}
+        if configured == 0:
+            entry["note"] = "capacity 0: nothing selected"
+        elif kind == "count" and configured > len(rows):
+            entry["note"] = f"capacity {configured} above traffic {len(rows)}: every item selected"
+        report[str(office)] = entry
+    return report
+
+
+def write_summary_html(out: pd.DataFrame, lane: str, day: date, settings: Settings, result: dict) -> Path:
+    """A short human summary of the day and lane next to the CSVs: <scored_dir>/<day>/<lane>.html."""
+    import html
+
+    import numpy as np
+
+    e = html.escape
+    path = settings.scored_dir / day.isoformat() / f"{lane}.html"
+    selected = out[out["selected"]]
+    rows = "".join(f"<tr><td>{e(o)}</td><td>{c['traffic']}</td><td>{e(str(c['capacity']))} ({c['capacity_kind']})</td>"
+                   f"<td>{c['selected']}</td><td>{e(c.get('note', ''))}</td></tr>"
+                   for o, c in result.get("capacity", {}).items())
+    scores = out["score"].to_numpy(dtype=float)
+    qs = (0.5, 0.9, 0.99, 1.0)
+    dist = "".join(f"<td>{np.quantile(scores, q):.4f}</td>" for q in qs) if len(scores) else "<td colspan=4>no rows</td>"
+    counts = np.histogram(scores, bins=10, range=(0, 1))[0] if len(scores) else np.zeros(10, dtype=int)
+    hist = "".join(f"<tr><td>{i / 10:.1f}-{(i + 1) / 10:.1f}</td><td>{n}</td></tr>" for i, n in enumerate(counts))
+    top = (selected["reasons"].dropna().str.split("; ").explode().str.split("=").str[0].value_counts().head(10)
+           if len(selected) else pd.Series(dtype=int))
+    reasons = "".join(f"<tr><td>{e(str(f))}</td><td>{n}</td></tr>" for f, n in top.items())
+    body = f"""<!doctype html><html><head><meta charset="utf-8"><title>{e(lane)} {day}</title>
+<style>body{{font-family:sans-serif}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px}}</style>
+</head><body><h1>{e(lane)} selection for {day}</h1>
+<p>Model {e(str(result.get('model_name')))} version {result.get('model_version')}: {len(out)} items scored,
+{int(out['selected'].sum()) if len(out) else 0} selected ({result.get('model_selected', 0)} model,
+{result.get('exploration_selected', 0)} exploration).</p>
+<h2>Selected per office</h2><table><tr><th>office</th><th>traffic</th><th>capacity</th><th>selected</th><th>note</th></tr>{rows}</table>
+<h2>Score distribution</h2><table><tr><th>median</th><th>p90</th><th>p99</th><th>max</th></tr><tr>{dist}</tr></table>
+<table><tr><th>score</th><th>items</th></tr>{hist}</table>
+<h2>Top reasons among selected items</h2><table><tr><th>feature</th><th>items</th></tr>{reasons}</table>
+</body></html>
+"""
+    path.write_text(body, encoding="utf-8")
+    return path
 
 
 def _signature_inputs(ref: ModelRef) -> list[str]:
@@ -106,15 +177,22 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
             score=model.predict_proba(rows[expected])[:, 1])
         out = select_within_offices(
             scored, settings.capacity_share[lane], settings.exploration_share,
-            rng=selection_rng(settings.seed, lane, day),
+            rng=selection_rng(settings.seed, lane, day), office_capacity=settings.office_capacity.get(lane),
         )
-        out = out.assign(lane=lane, model_name=ref.name, model_version=ref.version)[list(COLUMNS)]
+        # Reason codes for the selected items only: exact TreeSHAP is cheap for a few hundred rows.
+        reasons = pd.Series(None, index=out.index, dtype=object)
+        picked = out.index[out["selected"].to_numpy()]
+        if len(picked):
+            X = rows.set_index("item_id").loc[out.loc[picked, "item_id"], expected]
+            reasons.loc[picked] = reason_codes(model, X)
+        out = out.assign(lane=lane, model_name=ref.name, model_version=ref.version, reasons=reasons)[list(COLUMNS)]
         out = out.sort_values(["office_id", "rank"], kind="mergesort").reset_index(drop=True)
 
     warehouse = Warehouse(settings)
     _ensure_table(warehouse)
     warehouse.replace_partition(SCHEMA, TABLE, out, {"lane": lane, "item_date": day})
     all_path, office_paths = _write_csvs(out, lane, day, settings)
+    result["capacity"] = capacity_report(out, lane, settings)
 
     result |= {
         "rows": len(out),
@@ -126,6 +204,7 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
         "csv_all": all_path,
         "csv_offices": office_paths,
     }
+    result["html"] = write_summary_html(out, lane, day, settings, result)
     truth = load_truth(settings, lane, [day]) if len(out) else None
     if truth is not None:
         truth = truth[truth["item_id"].isin(out["item_id"])]

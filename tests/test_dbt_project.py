@@ -136,7 +136,10 @@ def test_generated_dbt_files_match_contracts():
     stale = dbt_sources.stale_files()
     assert not stale, f"run `python -m customs_risk.dbt_sources`: stale {stale}"
     sources = dbt_sources.sources_dict()["sources"][0]
-    assert {t["name"] for t in sources["tables"]} == set(CONTRACTS)
+    assert {t["name"] for t in sources["tables"]} == {c.table for c in CONTRACTS.values()} | {"quarantine"}
+    from ingest.load import QUARANTINE_COLUMNS
+    quarantine = next(t for t in sources["tables"] if t["name"] == "quarantine")
+    assert {c["name"]: c["data_type"] for c in quarantine["columns"]} == QUARANTINE_COLUMNS
     assert sources["config"]["loaded_at_field"] == "_loaded_at"
 
 
@@ -251,3 +254,37 @@ def test_build_on_postgres(settings, monkeypatch):
         with admin.cursor() as cur:
             cur.execute(f'drop database if exists "{dbname}" with (force)')
         admin.close()
+
+
+def _profiles(settings) -> pd.DataFrame:
+    return Warehouse(settings).query_df(
+        "select * from intermediate.int_entity_profiles order by profile_key").set_index("profile_key")
+
+
+def test_incremental_profiles_catch_outcomes_older_than_the_lookback(settings):
+    """With no lookback at all, an inspection result that arrives late for an old day still reaches
+    every later profile: the lane-wide totals of the days after it change, so those days are rebuilt."""
+    no_lookback = {"feature_lookback_days": 0}
+    late = [r for r in RAW["inspections"] if r["inspection_id"] == "I3"]
+    RAW["inspections"] = [r for r in RAW["inspections"] if r["inspection_id"] != "I3"]
+    try:
+        load_raw(settings, {D1, D2, D3})
+    finally:
+        RAW["inspections"] = RAW["inspections"] + late
+    transform.build(settings, select="+int_entity_profiles", vars=no_lookback)
+    before = _profiles(settings)
+    # I3 (W4 audited on D2) lands only now, in the D3 batch.
+    warehouse = Warehouse(settings)
+    part = _frame("inspections", late)
+    batch_day = D3 if warehouse.kind == "duckdb" else pd.Timestamp(D3)
+    part["_batch_date"], part["_source_file"], part["_line"] = batch_day, "late.csv", 99
+    part["_loaded_at"] = pd.Timestamp(datetime(2024, 3, 3))
+    existing = warehouse.query_df("select * from raw.inspections where _batch_date = date '2024-03-03'")
+    warehouse.replace_partition("raw", "inspections", pd.concat([existing, part], ignore_index=True),
+                                {"_batch_date": batch_day})
+    transform.build(settings, select="+int_entity_profiles", vars=no_lookback)
+    incremental = _profiles(settings)
+    assert not incremental.equals(before)
+    assert incremental.loc["express|lane|express|2024-03-03", "n_inspected"] == 3
+    transform.build(settings, select="+int_entity_profiles", full_refresh=True, vars=no_lookback)
+    pd.testing.assert_frame_equal(incremental, _profiles(settings), check_dtype=False)

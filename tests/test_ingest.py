@@ -195,3 +195,65 @@ def test_no_landing_files_is_a_clear_error(settings, monkeypatch):
     monkeypatch.setenv("CUSTOMS_RISK_ALLOW_DEMO_KEY", "1")
     with pytest.raises(BatchRejected, match=r"no landing files for travellers on 2026-03-02"):
         load_day("travellers", DAY, settings)
+
+
+# --- batch-level expectations: the day against the source's own history --------------------------------
+
+def _simulate_and_load(settings, day, source="shipments"):
+    simulate_day(day, settings, scale=SCALE)
+    return load_day(source, day, settings)
+
+
+def test_volume_collapse_rejects_the_day_and_other_sources_still_load(settings, day_files):
+    for weeks in (2, 1):                       # two loaded Mondays of history
+        _simulate_and_load(settings, DAY - dt.timedelta(weeks=weeks))
+    path = day_files["shipments"]
+    rewrite(path, lambda lines: lines[: max(2, len(lines) // 10)])   # a tenth of the usual volume
+    with pytest.raises(BatchRejected, match=r"shipments 2026-03-02 .*row count \d+ outside 0.3x-3.0x"):
+        load_day("shipments", DAY, settings)
+    assert rows(settings, "raw.shipments", "_batch_date = DATE '2026-03-02'").empty
+    assert load_day("travellers", DAY, settings).rows_loaded > 0      # other sources are not affected
+
+
+def test_volume_band_is_skipped_without_history(settings, day_files):
+    rewrite(day_files["shipments"], lambda lines: lines[:30])
+    assert load_day("shipments", DAY, settings).rows_loaded == 29
+
+
+def test_null_share_jump_rejects_the_day(settings, day_files):
+    _simulate_and_load(settings, DAY - dt.timedelta(days=1))
+    path = day_files["shipments"]
+
+    def blank_platform(lines):
+        index = lines[0].split(",").index("platform")
+        out = [lines[0]]
+        for i, line in enumerate(lines[1:]):
+            fields = line.split(",")
+            if i % 5 < 2:                          # 40 % empty: under the 50 % quarantine limit
+                fields[index] = ""
+            out.append(",".join(fields))
+        return out
+
+    rewrite(path, blank_platform)
+    with pytest.raises(BatchRejected, match=r"platform: 40% empty, usually 0%"):
+        load_day("shipments", DAY, settings)
+
+
+def test_marked_origin_must_name_a_country(settings, day_files):
+    path = day_files["declarations"]
+
+    def unknown_origin(lines):
+        header = lines[0].split(",")
+        origin, indicator = header.index("origin_country"), header.index("origin_indicator")
+        first, second = lines[1].split(","), lines[2].split(",")
+        first[origin], first[indicator] = "ZZ", "G"      # marked, but no country: quarantined
+        second[origin], second[indicator] = "ZZ", "N"    # unmarked: the rule does not apply
+        lines[1], lines[2] = ",".join(first), ",".join(second)
+        return lines
+
+    rewrite(path, unknown_origin)
+    report = load_day("declarations", DAY, settings)
+    quarantine = rows(settings, "raw.quarantine")
+    assert quarantine["line"].tolist() == [2]
+    assert "origin_country" in quarantine["reason"].iloc[0] and "origin_indicator" in quarantine["reason"].iloc[0]
+    assert report.rows_quarantined == 1

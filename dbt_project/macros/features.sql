@@ -64,3 +64,67 @@
         {%- endif %}
     {%- endfor %}
 {%- endmacro %}
+
+
+{#-
+    Point-in-time profile rows of the entity-days in `targets` (lane, entity_type, entity_value, as_of_date,
+    n_items_on_day), from the `entity_days` and `outcome_days` relations of int_entity_profiles.
+-#}
+{% macro entity_profile_rows(targets, windows) %}
+    select
+        {{ targets }}.lane || '|' || {{ targets }}.entity_type || '|' || {{ targets }}.entity_value
+            || '|' || cast({{ targets }}.as_of_date as varchar) as profile_key,
+        {{ targets }}.lane,
+        {{ targets }}.entity_type,
+        {{ targets }}.entity_value,
+        {{ targets }}.as_of_date,
+        {{ targets }}.n_items_on_day,
+        coalesce(prior_traffic.n_prior_items_365d, 0) as n_prior_items_365d,
+        coalesce(prior_outcomes.n_inspected, 0) as n_inspected,
+        coalesce(prior_outcomes.n_hits, 0) as n_hits
+        {%- for window in windows %},
+        coalesce(prior_outcomes.n_inspected_{{ window }}d, 0) as n_inspected_{{ window }}d,
+        coalesce(prior_outcomes.n_hits_{{ window }}d, 0) as n_hits_{{ window }}d
+        {%- endfor %}
+    from {{ targets }}
+    left join (
+        select
+            t.lane, t.entity_type, t.entity_value, t.as_of_date,
+            sum(outcome_days.n_inspected) as n_inspected,
+            sum(outcome_days.n_hits) as n_hits
+            {%- for window in windows %},
+            sum(case when outcome_days.outcome_date >= {{ add_days('t.as_of_date', -window) }}
+                then outcome_days.n_inspected else 0 end) as n_inspected_{{ window }}d,
+            sum(case when outcome_days.outcome_date >= {{ add_days('t.as_of_date', -window) }}
+                then outcome_days.n_hits else 0 end) as n_hits_{{ window }}d
+            {%- endfor %}
+        from {{ targets }} as t
+        inner join outcome_days
+            on outcome_days.lane = t.lane
+            and outcome_days.entity_type = t.entity_type
+            and outcome_days.entity_value = t.entity_value
+            and outcome_days.outcome_date < t.as_of_date
+        group by t.lane, t.entity_type, t.entity_value, t.as_of_date
+    ) as prior_outcomes
+        on prior_outcomes.lane = {{ targets }}.lane
+        and prior_outcomes.entity_type = {{ targets }}.entity_type
+        and prior_outcomes.entity_value = {{ targets }}.entity_value
+        and prior_outcomes.as_of_date = {{ targets }}.as_of_date
+    left join (
+        select
+            t.lane, t.entity_type, t.entity_value, t.as_of_date,
+            sum(earlier.n_items_on_day) as n_prior_items_365d
+        from {{ targets }} as t
+        inner join entity_days as earlier
+            on earlier.lane = t.lane
+            and earlier.entity_type = t.entity_type
+            and earlier.entity_value = t.entity_value
+            and earlier.as_of_date < t.as_of_date
+            and earlier.as_of_date >= {{ add_days('t.as_of_date', -365) }}
+        group by t.lane, t.entity_type, t.entity_value, t.as_of_date
+    ) as prior_traffic
+        on prior_traffic.lane = {{ targets }}.lane
+        and prior_traffic.entity_type = {{ targets }}.entity_type
+        and prior_traffic.entity_value = {{ targets }}.entity_value
+        and prior_traffic.as_of_date = {{ targets }}.as_of_date
+{%- endmacro %}

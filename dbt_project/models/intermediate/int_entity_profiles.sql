@@ -1,6 +1,16 @@
+{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
 -- Point-in-time entity profiles: for every (lane, entity, day) on which the entity has traffic, what was
 -- known at the start of that day. Outcomes count only when recorded strictly before as_of_date.
+--
+-- Incremental: whole days are rebuilt (unique_key as_of_date, delete+insert), from the earliest of
+--   * the last var('feature_lookback_days') days already built (late rows of recent days), and
+--   * the first day whose lane-wide profile (items that day, items over 365 days, inspections and hits
+--     known before it) differs from the one built: any late item or late outcome, however old, changes
+--     the lane totals of the days after it, so this catches it without scanning every entity.
+-- A rebuilt day is computed from all history, so it equals what a full refresh writes.
 {%- set windows = [30, 90, 365] %}
+
 
 with
 
@@ -23,74 +33,59 @@ entity_days as (
     group by lane, entity_type, entity_value, item_date
 ),
 
-prior_outcomes as (
-    select
-        entity_days.lane,
-        entity_days.entity_type,
-        entity_days.entity_value,
-        entity_days.as_of_date,
-        sum(outcome_days.n_inspected) as n_inspected,
-        sum(outcome_days.n_hits) as n_hits
-        {%- for window in windows %},
-        sum(case when outcome_days.outcome_date >= {{ add_days('entity_days.as_of_date', -window) }}
-            then outcome_days.n_inspected else 0 end) as n_inspected_{{ window }}d,
-        sum(case when outcome_days.outcome_date >= {{ add_days('entity_days.as_of_date', -window) }}
-            then outcome_days.n_hits else 0 end) as n_hits_{{ window }}d
-        {%- endfor %}
-    from entity_days
-    inner join outcome_days
-        on outcome_days.lane = entity_days.lane
-        and outcome_days.entity_type = entity_days.entity_type
-        and outcome_days.entity_value = entity_days.entity_value
-        and outcome_days.outcome_date < entity_days.as_of_date
-    group by entity_days.lane, entity_days.entity_type, entity_days.entity_value, entity_days.as_of_date
+{%- if is_incremental() %}
+
+lane_days as (
+    select * from entity_days where entity_type = 'lane'
 ),
 
-prior_traffic as (
-    select
-        entity_days.lane,
-        entity_days.entity_type,
-        entity_days.entity_value,
-        entity_days.as_of_date,
-        sum(earlier.n_items_on_day) as n_prior_items_365d,
-        min(earlier.as_of_date) as first_seen_date_365d
-    from entity_days
-    inner join entity_days as earlier
-        on earlier.lane = entity_days.lane
-        and earlier.entity_type = entity_days.entity_type
-        and earlier.entity_value = entity_days.entity_value
-        and earlier.as_of_date < entity_days.as_of_date
-        and earlier.as_of_date >= {{ add_days('entity_days.as_of_date', -365) }}
-    group by entity_days.lane, entity_days.entity_type, entity_days.entity_value, entity_days.as_of_date
+fresh_lane_profiles as (
+    {{ entity_profile_rows('lane_days', windows) }}
 ),
+
+built_lane_profiles as (
+    select * from {{ this }} where entity_type = 'lane'
+),
+
+changed_lane_days as (
+    select coalesce(fresh.as_of_date, built.as_of_date) as as_of_date
+    from fresh_lane_profiles as fresh
+    full outer join built_lane_profiles as built
+        on built.lane = fresh.lane
+        and built.as_of_date = fresh.as_of_date
+    where built.as_of_date is null
+        or fresh.as_of_date is null
+        or built.n_items_on_day <> fresh.n_items_on_day
+        or built.n_prior_items_365d <> fresh.n_prior_items_365d
+        or built.n_inspected <> fresh.n_inspected
+        or built.n_hits <> fresh.n_hits
+),
+
+rebuild_from as (
+    select min(as_of_date) as as_of_date
+    from (
+        select {{ add_days('max(as_of_date)', -var('feature_lookback_days')) }} as as_of_date
+        from {{ this }}
+        union all
+        select min(as_of_date) from changed_lane_days
+    ) as candidates
+),
+
+target_days as (
+    select * from entity_days
+    where as_of_date >= (select as_of_date from rebuild_from)
+),
+
+{%- else %}
+
+target_days as (
+    select * from entity_days
+),
+
+{%- endif %}
 
 final as (
-    select
-        entity_days.lane || '|' || entity_days.entity_type || '|' || entity_days.entity_value
-            || '|' || cast(entity_days.as_of_date as varchar) as profile_key,
-        entity_days.lane,
-        entity_days.entity_type,
-        entity_days.entity_value,
-        entity_days.as_of_date,
-        entity_days.n_items_on_day,
-        coalesce(prior_traffic.n_prior_items_365d, 0) as n_prior_items_365d,
-        coalesce(prior_outcomes.n_inspected, 0) as n_inspected,
-        coalesce(prior_outcomes.n_hits, 0) as n_hits
-        {%- for window in windows %},
-        coalesce(prior_outcomes.n_inspected_{{ window }}d, 0) as n_inspected_{{ window }}d,
-        coalesce(prior_outcomes.n_hits_{{ window }}d, 0) as n_hits_{{ window }}d
-        {%- endfor %}
-    from entity_days
-    left join prior_outcomes
-        on prior_outcomes.lane = entity_days.lane
-        and prior_outcomes.entity_type = entity_days.entity_type
-        and prior_outcomes.entity_value = entity_days.entity_value
-        and prior_outcomes.as_of_date = entity_days.as_of_date
-    left join prior_traffic
-        on prior_traffic.lane = entity_days.lane
-        and prior_traffic.entity_type = entity_days.entity_type
-        and prior_traffic.entity_value = entity_days.entity_value
-        and prior_traffic.as_of_date = entity_days.as_of_date
+    {{ entity_profile_rows('target_days', windows) }}
 )
 
 select * from final

@@ -87,7 +87,7 @@ final as (
         quarantined.top_quarantine_reason,
         quarantined.top_quarantine_reason_rows,
         coalesce(loaded.loaded_at, quarantined.quarantined_at) as loaded_at,
-        {{ minutes_between(add_days('spine.batch_date', 1) ~ ' + interval \'0 second\'',
+        {{ minutes_between('cast(' ~ add_days('spine.batch_date', 1) ~ ' as timestamp)',
                            'coalesce(loaded.loaded_at, quarantined.quarantined_at)') }} / 60.0
             as hours_after_day_end,
         loaded.batch_date is null and quarantined.batch_date is null as is_missing

@@ -1,0 +1,114 @@
+"""The gate between training and scoring: challenger vs champion on the same out-of-time window,
+verdicts as model-version tags, idempotent promotion, rollback, the CLI and the DAG's skip."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_train_score import LANE, build_world, world  # noqa: F401  (fixture)
+
+from customs_risk.warehouse import Warehouse
+from ml.promotion import PREVIOUS, promote, validate_challenger
+from ml.registry import ModelNotFoundError
+from ml.train import train_lane
+
+
+def _client(s):
+    from mlflow import MlflowClient
+
+    return MlflowClient(s.mlflow_tracking_uri, s.mlflow_tracking_uri)
+
+
+def _aliases(s) -> dict[str, int]:
+    return {a: int(v) for a, v in _client(s).get_registered_model(s.model_name(LANE)).aliases.items()}
+
+
+def test_gate_passes_equal_model_then_promote_is_idempotent_and_rollback_restores(world):
+    first = train_lane(LANE, world, trials=2)
+    assert first["promoted"] and _aliases(world) == {"champion": 1, "challenger": 1}
+    # Baselines sit beside the model run, same metric names; plots are artifacts.
+    runs = _client(world).search_runs([_client(world).get_run(first["run_id"]).info.experiment_id])
+    stages = {r.data.tags.get("stage") for r in runs}
+    assert {"train", "baseline", "search"} <= stages
+    policies = {r.data.tags.get("policy") for r in runs if r.data.tags.get("stage") == "baseline"}
+    assert policies == {"random", "rule"}            # no champion existed yet
+    artifacts = {a.path for a in _client(world).list_artifacts(first["run_id"], "plots")}
+    assert artifacts == {"plots/pr_curve.png", "plots/feature_importance.png"}
+    assert any(k.startswith("precision_at_capacity_office_") for k in first["metrics"])
+    assert first["baselines"]["random"]["true_hit_rate_at_capacity"] < first["metrics"]["true_hit_rate_at_capacity"]
+
+    second = train_lane(LANE, world, trials=2)
+    assert not second["promoted"] and _aliases(world) == {"champion": 1, "challenger": 2}
+    assert "champion_v1" in second["baselines"]
+    verdict = validate_challenger(LANE, world)
+    assert verdict["passed"], verdict["reason"]
+    assert verdict["checks"] == {"signature": True, "vs_champion": True, "vs_rule": True}
+    tags = _client(world).get_model_version(world.model_name(LANE), "2").tags
+    assert tags["gate.decision"] == "pass" and tags["gate.champion_version"] == "1"
+    assert float(tags["gate.challenger_precision_at_capacity"]) == pytest.approx(
+        float(tags["gate.champion_precision_at_capacity"]))
+
+    done = promote(LANE, world)
+    assert done["promoted"] and _aliases(world) == {"champion": 2, "challenger": 2, PREVIOUS: 1}
+    again = promote(LANE, world)
+    assert not again["promoted"] and "already" in again["note"]
+    assert _aliases(world) == {"champion": 2, "challenger": 2, PREVIOUS: 1}
+
+    back = promote(LANE, world, rollback=True)
+    assert back["champion_version"] == 1 and _aliases(world) == {"champion": 1, "challenger": 2}
+    assert _client(world).get_model_version(world.model_name(LANE), "2").tags["gate.rolled_back"] == "true"
+    with pytest.raises(ModelNotFoundError, match=PREVIOUS):
+        promote(LANE, world, rollback=True)
+
+
+def test_worse_challenger_fails_the_gate_and_champion_stays(world):
+    train_lane(LANE, world, trials=0)
+    wh = Warehouse(world)
+    table = f"marts.fct_{LANE}_features"
+    frame = wh.query_df(f"select * from {table}")
+    # Scramble the signal in the training days only; the validation window keeps its true labels.
+    early = frame["item_date"] < frame["item_date"].max() - np.timedelta64(3, "D")
+    rng = np.random.default_rng(0)
+    for col in ("f_route_risk", "f_new_consignee"):
+        frame.loc[early, col] = rng.permutation(frame.loc[early, col].to_numpy())
+    wh.execute(f"drop table {table}")
+    wh.replace_partition("marts", f"fct_{LANE}_features", frame, {})
+    train_lane(LANE, world, trials=0)
+
+    result = promote(LANE, world)
+    assert not result["passed"] and not result["promoted"], result
+    assert "vs_champion: FAIL" in result["reason"]
+    assert _aliases(world) == {"champion": 1, "challenger": 2}
+    tags = _client(world).get_model_version(world.model_name(LANE), "2").tags
+    assert tags["gate.decision"] == "fail" and tags["gate.promoted"] == "false"
+
+
+def test_cli_promote_and_rollback(world, capsys):
+    from customs_risk.cli import main
+
+    train_lane(LANE, world, trials=0)
+    train_lane(LANE, world, trials=0)
+    assert main(["promote", "--lane", LANE]) == 0
+    assert '"promoted": true' in capsys.readouterr().out
+    assert _aliases(world)["champion"] == 2
+    assert main(["promote", "--lane", LANE, "--rollback"]) == 0
+    assert _aliases(world)["champion"] == 1
+    assert main(["promote", "--lane", LANE, "--rollback"]) == 1
+    assert "previous_champion" in capsys.readouterr().err
+
+
+def test_train_dag_skips_a_lane_with_too_little_data(settings):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    features, _ = build_world(n_days=1, per_day=100)
+    Warehouse(settings).replace_partition("marts", f"fct_{LANE}_features", features, {})
+    path = Path(__file__).resolve().parent.parent / "dags" / "customs_risk_train.py"
+    spec = importlib.util.spec_from_file_location("_train_dag_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert {t.task_id for t in module.dag.tasks} >= {"train_express", "validate_express", "promote_express"}
+    assert module.dag.get_task("validate_express").upstream_task_ids == {"train_express"}
+    with pytest.raises(AirflowSkipException, match="labelled rows over 1 days"):
+        module._train(LANE)

@@ -5,7 +5,7 @@ import pendulum
 from airflow.sdk import dag, get_current_context, task
 
 from customs_risk.assets import FEATURES, WAREHOUSE_POOL
-from customs_risk.settings import LANES
+from customs_risk.settings import get_settings
 
 
 def _score(lane: str) -> dict:
@@ -20,7 +20,7 @@ def _score(lane: str) -> dict:
      start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, max_active_runs=1,
      tags=["customs-risk", "ml"], doc_md="Writes `scoring.daily_selection` and one CSV per office and lane.")
 def customs_risk_score():
-    for lane in LANES:
+    for lane in get_settings().lanes:   # the lanes this deployment runs (CUSTOMS_RISK_LANES)
         task(task_id=f"score_{lane}", pool=WAREHOUSE_POOL)(_score)(lane)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
-from customs_risk.settings import LANES
+from customs_risk.settings import get_settings
 
 
 def _train(lane: str) -> dict:
@@ -43,7 +43,7 @@ def _promote(lane: str, verdict: dict) -> dict:
      catchup=False, max_active_runs=1, tags=["customs-risk", "ml"],
      doc_md="Per lane: train -> validate (gate vs `@champion`) -> promote; too little data skips the lane.")
 def customs_risk_train():
-    for lane in LANES:
+    for lane in get_settings().lanes:   # the lanes this deployment runs (CUSTOMS_RISK_LANES)
         trained = task(task_id=f"train_{lane}")(_train)(lane)
         verdict = task(task_id=f"validate_{lane}")(_validate)(lane, trained)
         task(task_id=f"promote_{lane}")(_promote)(lane, verdict)

@@ -1,8 +1,9 @@
 """Model registry conventions: aliases, not stages (MLflow 3).
 
-``@challenger`` is the newest trained version; ``@champion`` is what scoring uses. Moving the
-champion is a decision, kept in ``should_promote`` so the gated promotion (compare challenger with
-champion on the same out-of-time window, record the verdict) replaces one function.
+``@challenger`` is the newest trained version; ``@champion`` is what scoring uses. Training only
+bootstraps a lane's first champion (``should_promote``); every later move of ``@champion`` goes
+through the recorded gate in ``ml.promotion`` (validate, then promote, ``@previous_champion`` for
+rollback).
 """
 from __future__ import annotations
 
@@ -69,6 +70,7 @@ def mark_new_version(settings: Settings, name: str, version: int, metrics: dict[
     promote, reason = should_promote(settings, name, version, metrics)
     if promote:
         client.set_registered_model_alias(name, CHAMPION, str(version))
+    client.set_model_version_tag(name, str(version), "train.promotion", reason)
     aliases = [CHALLENGER] + ([CHAMPION] if promote else [])
     return {"aliases": aliases, "promoted": promote, "promotion_reason": reason}
 

@@ -73,9 +73,10 @@ SEARCH_SPACE = {            # name: (low, high, log scale)
 
 
 def _fit(X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame, y_valid: np.ndarray, seed: int, spw: float,
-         overrides: dict | None = None):
-    """Early-stop on the validation window, then refit exactly best_iteration+1 rounds so the logged
-    artifact carries no unused trees and predicts the same whoever loads it."""
+         overrides: dict | None = None, refit_on: tuple[pd.DataFrame, np.ndarray] | None = None):
+    """Early-stop on (X_valid, y_valid), then refit exactly best_iteration+1 rounds (on ``refit_on``
+    when given, else on X) so the logged artifact carries no unused trees and predicts the same
+    whoever loads it."""
     from xgboost import XGBClassifier
 
     params = {k: v for k, v in HYPERPARAMS.items() if k != "early_stopping_rounds"} | (overrides or {})
@@ -86,8 +87,25 @@ def _fit(X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame, y_valid: np.ndar
     probe.fit(X, y, eval_set=[(X_valid, y_valid)], verbose=False)
     best_iteration = int(probe.best_iteration)
     model = XGBClassifier(**dict(common, n_estimators=best_iteration + 1))
-    model.fit(X, y, verbose=False)
+    X_refit, y_refit = refit_on if refit_on is not None else (X, y)
+    model.fit(X_refit, y_refit, verbose=False)
     return model, best_iteration, eval_metric
+
+
+def inner_split(train: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The training window's own out-of-time split (its last ~20 % of days), used for the search and
+    for early stopping so the outer validation window is never looked at before it is scored. None
+    when there are fewer than 3 days or a side lacks a class."""
+    days = sorted(train["item_date"].unique())
+    if len(days) < 3:
+        return None
+    n_inner = max(1, round(VALID_SHARE * len(days)))
+    fit_part = train[train["item_date"].isin(days[:-n_inner])]
+    tune_part = train[train["item_date"].isin(days[-n_inner:])]
+    y_fit, y_tune = fit_part["label"].to_numpy(), tune_part["label"].to_numpy()
+    if not (0 < y_fit.sum() < len(y_fit)) or not (0 < y_tune.sum() < len(y_tune)):
+        return None
+    return fit_part, tune_part
 
 
 def search_hyperparams(train: pd.DataFrame, features: list[str], seed: int, spw: float,
@@ -100,15 +118,15 @@ def search_hyperparams(train: pd.DataFrame, features: list[str], seed: int, spw:
     import optuna
     from sklearn.metrics import average_precision_score
 
-    days = sorted(train["item_date"].unique())
-    n_inner = max(1, round(VALID_SHARE * len(days)))
-    if trials <= 0 or len(days) < 3:
-        return {}, {"search": "skipped: fewer than 3 training days" if trials > 0 else "skipped: 0 trials"}
-    fit_part = train[train["item_date"].isin(days[:-n_inner])]
-    tune_part = train[train["item_date"].isin(days[-n_inner:])]
+    if trials <= 0:
+        return {}, {"search": "skipped: 0 trials"}
+    split = inner_split(train)
+    if split is None:
+        return {}, {"search": "skipped: the training window cannot be split with both classes on each side"}
+    fit_part, tune_part = split
+    days = sorted(tune_part["item_date"].unique())
+    n_inner = len(days)
     y_fit, y_tune = fit_part["label"].to_numpy(), tune_part["label"].to_numpy()
-    if not (0 < y_fit.sum() < len(y_fit)) or not (0 < y_tune.sum() < len(y_tune)):
-        return {}, {"search": "skipped: inner split lacks a class"}
 
     def objective(trial) -> float:
         params = {}
@@ -171,7 +189,17 @@ def train_lane(lane: str, settings: Settings | None = None, as_of: date | None =
     with mlflow.start_run(run_name=f"train-{lane}-{valid_days[-1]}") as run:
         mlflow.set_tags({"lane": lane, "stage": "train"})
         tuned, search_info = search_hyperparams(train, features, settings.seed, spw, trials)
-        model, best_iteration, eval_metric = _fit(X_train, y_train, X_valid, y_valid, settings.seed, spw, tuned)
+        split = inner_split(train)
+        if split is not None:   # early stopping inside the training window; the valid window stays unseen
+            fit_part, tune_part = split
+            model, best_iteration, eval_metric = _fit(
+                fit_part[features], fit_part["label"].to_numpy(), tune_part[features], tune_part["label"].to_numpy(),
+                settings.seed, spw, tuned, refit_on=(X_train, y_train))
+            stop_window = f"{tune_part['item_date'].min()}..{tune_part['item_date'].max()}"
+        else:                   # too few days: fall back to the validation window (recorded as such)
+            model, best_iteration, eval_metric = _fit(X_train, y_train, X_valid, y_valid, settings.seed, spw, tuned)
+            stop_window = "validation window"
+        mlflow.set_tag("early_stopping_window", stop_window)
 
         valid_scores = model.predict_proba(X_valid)[:, 1]
         metrics = ranking_metrics(y_valid, valid_scores, ids=valid["item_id"])

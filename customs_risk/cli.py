@@ -76,6 +76,20 @@ def cmd_train(args) -> None:
 
 
 def cmd_score(args) -> None:
+    if args.input is not None:
+        from pathlib import Path
+
+        from ml.score import score_input
+
+        if args.date is not None:
+            raise ValueError("give either --date (a day of warehouse traffic) or --input FILE, not both")
+        if args.output is None:
+            raise ValueError("--input needs --output OUT.csv")
+        result = score_input(args.lane, Path(args.input), Path(args.output), fmt=args.format)
+        print(json.dumps(result, indent=2, default=str))
+        return
+    if args.date is None:
+        raise ValueError("give --date YYYY-MM-DD (or --input FILE --output OUT.csv)")
     from customs_risk.stages import score
 
     result = score(args.lane, args.date)
@@ -166,7 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("score", help="score a day's traffic with the lane's @champion and select within capacity")
     p.add_argument("--lane", choices=LANES, required=True)
-    p.add_argument("--date", type=_date, required=True, help="the day to score, YYYY-MM-DD")
+    p.add_argument("--date", type=_date, default=None, help="the day to score, YYYY-MM-DD")
+    p.add_argument("--input", default=None, metavar="FILE",
+                   help="score a file of your own declarations instead of a day (imported as unlabelled traffic; "
+                        "labels in it are ignored)")
+    p.add_argument("--format", choices=("kcs",), default="kcs", help="format of --input (default kcs)")
+    p.add_argument("--output", default=None, metavar="OUT.csv",
+                   help="with --input: write declaration_id,score,rank,selected,reasons here")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("promote", help="validate a lane's @challenger against @champion and promote it if the gate passes")

@@ -2,7 +2,7 @@
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 export CUSTOMS_RISK_HOME ?= $(CURDIR)/var
 
-.PHONY: setup demo test test-all bench docs clean
+.PHONY: setup demo test test-all bench docs manifest clean
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -22,6 +22,10 @@ bench: setup
 
 docs: setup
 	$(UV) run customs-risk docs
+
+# Regenerate the dbt manifest the transform DAG is rendered from (a test fails when it is stale).
+manifest: setup
+	$(UV) run python -m customs_risk.transform manifest
 
 clean:
 	rm -rf var

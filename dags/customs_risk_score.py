@@ -12,7 +12,8 @@ def _score(lane: str) -> dict:
     from customs_risk.stages import day_from_context, score
 
     result = score(lane, day_from_context(get_current_context()))
-    print(f"{lane}: {result}")
+    print(f"{lane} {result['day']}: scored {result['rows']}, selected {result['selected']} "
+          f"(exploration {result['exploration_selected']}) with {result['model_name']} v{result['model_version']}")
     return {k: (str(v) if k == "html" else v) for k, v in result.items() if isinstance(v, (int, float, str)) or k == "html"}
 
 

@@ -35,7 +35,7 @@ def _promote(lane: str, verdict: dict) -> dict:
     from ml.promotion import promote
 
     result = promote(lane, validate=False)
-    print(f"{lane}: {result}")
+    print(f"{lane}: champion v{result.get('champion_version')}, promoted {result.get('promoted')}: {result.get('reason')}")
     return {k: v for k, v in result.items() if isinstance(v, (int, float, str, bool)) or v is None}
 
 

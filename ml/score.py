@@ -232,8 +232,11 @@ def score_input(lane: str, path: Path, output: Path, fmt: str = "kcs", settings:
       that traffic did happen;
     * the rows stay in the warehouse as unlabelled declarations (rerunning the same file replaces them,
       because each day's partition is rebuilt from its landing files); their outcomes can be imported
-      later like any others. Rows whose item id is already in ``raw.declarations`` are not re-imported:
-      their existing feature rows are scored.
+      later like any others. Rows whose item id is already in ``raw.declarations`` from another file
+      are not re-imported: their existing feature rows are scored. Rerunning a file restages all its
+      other rows under the same landing name, so a rerun replaces, never duplicates, them. (Importing
+      the same declarations later from a labelled file under another name would load them twice:
+      import their outcomes as an inspections file instead.)
 
     Item ids follow the importer: a Declaration ID repeated within the file becomes ``<id>-<n>``.
     Output, one row per declaration of the file, in file order: ``declaration_id,score,rank,selected,
@@ -277,15 +280,18 @@ def score_input(lane: str, path: Path, output: Path, fmt: str = "kcs", settings:
             i = f"{i}-{seen[i]}"
         item_ids.append(i)
     warehouse = Warehouse(settings)
-    known: set[str] = set()
+    stem = f"input_{path.stem}"
+    known: set[str] = set()   # ids loaded from other files; rows loaded from this input before are restaged
     if warehouse.table_exists("raw", "declarations"):
-        known = set(warehouse.query_df("select distinct cast(declaration_id as varchar) as id from raw.declarations")["id"])
+        known = set(warehouse.query_df(
+            "select distinct cast(declaration_id as varchar) as id from raw.declarations "
+            "where _source_file is null or _source_file not like ?", [f"%kcs_{stem}.csv"])["id"])
     fresh = [(item, r) for item, r in zip(item_ids, (r for r in rows if r)) if item is None or item not in known]
 
     imported = None
     if fresh:
         with tempfile.TemporaryDirectory() as tmp:
-            staged = Path(tmp) / f"input_{path.stem}.csv"
+            staged = Path(tmp) / f"{stem}.csv"
             with open(staged, "w", encoding="utf-8", newline="") as out:
                 writer = csv.writer(out, lineterminator="\n")
                 writer.writerow([header[i] for i in keep])

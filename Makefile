@@ -2,7 +2,7 @@
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 export CUSTOMS_RISK_HOME ?= $(CURDIR)/var
 
-.PHONY: setup demo test test-all bench docs manifest clean
+.PHONY: setup demo test test-all bench bench-dbt docs manifest clean
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -17,8 +17,14 @@ test: setup
 test-all: setup
 	$(UV) run pytest -m "slow or not slow"
 
+# Stage timings on 200k-shipment days, then ingest of one full Korean day (both into bench/results.json).
 bench: setup
 	$(UV) run python -m bench.run
+	$(UV) run python -m bench.ingest_bench
+
+# Incremental dbt build on 90 days of history (long: loading the history dominates).
+bench-dbt: setup
+	$(UV) run python -m bench.dbt_bench
 
 docs: setup
 	$(UV) run customs-risk docs

@@ -95,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=0.02)
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    os.environ.setdefault("CUSTOMS_RISK_ALLOW_DEMO_KEY", "1")
+    from bench.run import bench_home
     from customs_risk.settings import get_settings
+
+    bench_home("dbt")
 
     settings = get_settings()
     print(json.dumps(run(settings, args.history_days, args.scale, args.results), indent=2))

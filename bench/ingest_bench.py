@@ -57,10 +57,9 @@ def run(settings, scale: float = 1.0, results_path: Path = RESULTS) -> dict:
 
 
 if __name__ == "__main__":
-    import tempfile
-
+    from bench.run import bench_home
     from customs_risk.settings import get_settings
 
     scale = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
-    os.environ.setdefault("CUSTOMS_RISK_HOME", tempfile.mkdtemp(prefix="ingest_bench_"))
+    bench_home("ingest")
     print(json.dumps(run(get_settings(), scale), indent=2))

@@ -37,6 +37,10 @@ def run_variant(variant: str, home: Path, trials: int | None = None) -> dict:
     os.environ.update({"CUSTOMS_RISK_HOME": str(home), "CUSTOMS_RISK_ALLOW_DEMO_KEY": "1"})
     settings = get_settings()
     figures = evaluate(settings, variant, trials=trials)
+    if variant == "production":
+        from ml.kcs_eval import diagnose
+
+        figures["diagnosis_inside_2020"] = diagnose(settings)
     figures["meets_bar"] = all(figures["metrics"][k] >= v for k, v in BAR.items())
     configure_mlflow("cargo", settings)
     with mlflow.start_run(run_name=f"kcs-bench-{variant}"):

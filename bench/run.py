@@ -21,6 +21,15 @@ START = dt.date(2026, 3, 2)
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
+def bench_home(name: str) -> Path:
+    """A fresh home per benchmark, never the demo's: benchmarks load days the demo does not expect."""
+    root = Path(os.environ.get("CUSTOMS_RISK_BENCH_HOME", Path(__file__).resolve().parent.parent / "var" / "bench"))
+    home = root / name
+    shutil.rmtree(home, ignore_errors=True)
+    os.environ.update({"CUSTOMS_RISK_HOME": str(home), "CUSTOMS_RISK_ALLOW_DEMO_KEY": "1"})
+    return home
+
+
 def machine() -> dict:
     cpu = "unknown"
     try:
@@ -47,9 +56,8 @@ def timed(label: str, timings: dict, func, *args, **kwargs):
     return result
 
 
-def run_pipeline_bench(home: Path) -> dict:
-    shutil.rmtree(home, ignore_errors=True)
-    os.environ.update({"CUSTOMS_RISK_HOME": str(home), "CUSTOMS_RISK_ALLOW_DEMO_KEY": "1"})
+def run_pipeline_bench() -> dict:
+    bench_home("pipeline")
     from customs_risk import stages
     from customs_risk.settings import get_settings
     from customs_risk.warehouse import Warehouse
@@ -118,8 +126,7 @@ def _predict_floor(settings, day: dt.date) -> float:
 
 
 def main() -> int:
-    home = Path(os.environ.get("CUSTOMS_RISK_BENCH_HOME", Path(__file__).resolve().parent.parent / "var" / "bench"))
-    figures = run_pipeline_bench(home)
+    figures = run_pipeline_bench()
     merge_results("pipeline", figures)
     print(json.dumps(figures, indent=2))
     print(f"written to {RESULTS}")

@@ -7,7 +7,6 @@ come back as line numbers with the expectation that failed; the suite's batch-le
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 

@@ -138,3 +138,64 @@ def evaluate(settings: Settings, variant: str = "production", train_file: Path =
         "ks": list(TOP_K_PCTS),
     }
 
+
+
+ABLATIONS = {
+    "all_features": lambda c: True,
+    "without_importer_declarant_seller_history": lambda c: not c.startswith(("f_importer_", "f_declarant_", "f_seller_")),
+    "only_importer_declarant_seller_history": lambda c: c.startswith(("f_importer_", "f_declarant_", "f_seller_"))
+    or c == "f_lane_prior_hit_rate",
+    "without_any_outcome_history": lambda c: "hit_rate" not in c and "prior_inspections" not in c,
+}
+RAW_CATEGORIES = ("Office ID", "Process Type", "Import Type", "Import Use", "Payment Type", "Mode of Transport",
+                  "Declarant ID", "Importer ID", "Seller ID", "Courier ID", "HS6 Code", "Country of Departure",
+                  "Country of Origin", "Tax Type", "Country of Origin Indicator")
+RAW_NUMBERS = ("Tax Rate", "Net Mass", "Item Price")
+DIAG_PARAMS = dict(n_estimators=300, learning_rate=0.05, max_depth=5, subsample=0.8, colsample_bytree=0.8,
+                   tree_method="hist", n_jobs=2, random_state=42)
+# Column subsampling hides the one dominant column (HS6 code) from a fifth of the trees; inside 2020
+# the categorical model does clearly better without it (0.79 vs 0.62 precision at 5 %).
+RAW_PARAMS = dict(n_estimators=400, learning_rate=0.05, max_depth=6, tree_method="hist", n_jobs=2, random_state=42)
+
+
+def diagnose(settings: Settings, train_file: Path = TRAIN_FILE) -> dict:
+    """Which inputs carry the signal, measured inside 2020 only (no 2021 label is read): fixed
+    parameters, trained on 2020 before its last ~20 % of days, judged on those days. Feature-group
+    ablations of the warehouse features, and the raw KCS columns as native XGBoost categories (what
+    high-cardinality encodings of HS6 code / declarant / departure country would add)."""
+    from xgboost import XGBClassifier
+
+    from ml.features import feature_columns, load_features
+
+    frame = load_features("cargo", settings, as_of=TRAIN_AS_OF)
+    frame = frame[frame["label"].notna()]
+    days = sorted(frame["item_date"].unique())
+    cut = days[int(len(days) * 0.8)]
+    fit, judge = frame[frame["item_date"] < cut], frame[frame["item_date"] >= cut]
+    features = feature_columns(frame.columns)
+    out: dict = {"window": f"fit < {cut} <= judge <= {days[-1]}", "judge_rows": len(judge),
+                 "judge_fraud_share": round(float(judge["label"].mean()), 4)}
+
+    def figures(y, s, ids) -> dict:
+        m = ranking_metrics(y, s, ids=ids)
+        return {k: round(m[k], 4) for k in ("precision_at_1pct", "precision_at_5pct", "precision_at_10pct", "auc")}
+
+    for name, keep in ABLATIONS.items():
+        cols = [c for c in features if keep(c)]
+        model = XGBClassifier(**DIAG_PARAMS).fit(fit[cols], fit["label"].astype(int))
+        out[name] = figures(judge["label"].to_numpy(), model.predict_proba(judge[cols])[:, 1], judge["item_id"])
+        out[name]["n_features"] = len(cols)
+
+    raw = pd.read_csv(train_file, dtype=str, keep_default_na=False)
+    X = raw[list(RAW_CATEGORIES)].astype("category").join(raw[list(RAW_NUMBERS)].apply(pd.to_numeric, errors="coerce"))
+    X.columns = [c.replace(" ", "_") for c in X.columns]
+    y = raw["Fraud"].astype(int).to_numpy()
+    in_fit = (raw["Date"] < str(cut)).to_numpy()
+    model = XGBClassifier(**RAW_PARAMS, enable_categorical=True, max_cat_to_onehot=1).fit(X[in_fit], y[in_fit])
+    out["raw_columns_as_categories"] = figures(y[~in_fit], model.predict_proba(X[~in_fit])[:, 1],
+                                               raw["Declaration ID"][~in_fit])
+    gain = model.get_booster().get_score(importance_type="total_gain")
+    total = sum(gain.values()) or 1.0
+    out["raw_columns_as_categories"]["top_gain_share"] = {
+        k: round(v / total, 3) for k, v in sorted(gain.items(), key=lambda kv: -kv[1])[:6]}
+    return out

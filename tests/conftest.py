@@ -2,12 +2,15 @@
 files of one test never leak into another."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 
 import pytest
 
 from customs_risk.settings import Settings, get_settings
+from customs_risk.warehouse import Warehouse
+from synthetic_world import LANE, build_world
 
 
 @pytest.fixture
@@ -36,3 +39,17 @@ def require_service(name: str, host: str, port: int) -> None:
     if os.environ.get("REQUIRE_SERVICES") == "1":
         pytest.fail(f"{message} and REQUIRE_SERVICES=1")
     pytest.skip(message)
+
+
+@pytest.fixture
+def world(settings):
+    """Settings with a 10 % capacity and 20 % exploration (so every office explores), plus the
+    feature table and the truth files written where the stages look for them."""
+    s = dataclasses.replace(settings, capacity_share={**settings.capacity_share, LANE: 0.1},
+                            exploration_share=0.2)
+    features, truths = build_world()
+    Warehouse(s).replace_partition("marts", f"fct_{LANE}_features", features, {})
+    s.truth_dir.mkdir(parents=True, exist_ok=True)
+    for day, truth in truths.items():
+        truth.to_parquet(s.truth_dir / f"{day.isoformat()}.parquet")
+    return s

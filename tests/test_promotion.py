@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_train_score import LANE, build_world, world  # noqa: F401  (fixture)
+from synthetic_world import LANE, build_world
 
 from customs_risk.warehouse import Warehouse
 from ml.promotion import PREVIOUS, promote, validate_challenger

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from test_train_score import LANE, NEW_DAY, world  # noqa: F401  (fixture)
+from synthetic_world import LANE, NEW_DAY
 
 from customs_risk.settings import get_settings
 from customs_risk.warehouse import Warehouse

@@ -2,7 +2,6 @@
 MLflow sqlite store and registry, real XGBoost, no mocks."""
 from __future__ import annotations
 
-import dataclasses
 import math
 from datetime import date, timedelta
 
@@ -15,57 +14,7 @@ from ml.registry import ModelNotFoundError
 from ml.score import COLUMNS, FeatureMismatchError, score_day
 from ml.selection import capacity_count, select_within_offices, selection_rng
 from ml.train import NotEnoughDataError, train_lane
-
-LANE = "express"
-OFFICES = ("IEX", "ISE", "PEX", "GEX")
-START = date(2025, 3, 1)
-LABELLED_DAYS = 15
-NEW_DAY = START + timedelta(days=LABELLED_DAYS)       # arrived today: not inspected yet
-
-
-def build_world(n_days: int = LABELLED_DAYS, per_day: int = 400, seed: int = 7):
-    """Risk rises with a route score and a new-consignee flag; the rules only look at the route, and a
-    12 % random audit labels some of the rest, as in the simulator."""
-    rng = np.random.default_rng(seed)
-    features, truths = [], {}
-    for d in range(n_days + 1):
-        day = START + timedelta(days=d)
-        route, new = rng.random(per_day), (rng.random(per_day) < 0.2).astype(float)
-        risky = rng.random(per_day) < 1 / (1 + np.exp(-(-5.0 + 3.5 * route + 2.5 * new)))
-        rule = route > 0.85
-        audit = ~rule & (rng.random(per_day) < 0.12)
-        inspected = (rule | audit) & (d < n_days)
-        ids = [f"W{day:%Y%m%d}{i:05d}" for i in range(per_day)]
-        office = rng.choice(OFFICES, size=per_day)
-        features.append(pd.DataFrame({
-            "item_id": ids, "item_date": day, "office_id": office,
-            "label": pd.Series(risky.astype(int)).astype("Int64").mask(~inspected),
-            "selection_reason": pd.Series(np.where(rule, "rule", "audit")).where(inspected, None),
-            "is_audit": audit & inspected,
-            "f_route_risk": route, "f_new_consignee": new,
-            "f_noise_1": rng.normal(size=per_day), "f_noise_2": rng.normal(size=per_day),
-        }))
-        truths[day] = pd.DataFrame({
-            "lane": LANE, "item_id": ids, "item_date": day, "office_id": office, "is_risky": risky,
-            "category": np.where(risky, "drugs", None), "pattern": np.where(risky, "route", None),
-            "rule_selected": rule, "audit_selected": audit,
-        })
-    return pd.concat(features, ignore_index=True), truths
-
-
-@pytest.fixture
-def world(settings):
-    """Settings with a 10 % capacity and 20 % exploration (so every office explores), plus the
-    feature table and the truth files written where the stages look for them."""
-    s = dataclasses.replace(settings, capacity_share={**settings.capacity_share, LANE: 0.1},
-                            exploration_share=0.2)
-    features, truths = build_world()
-    Warehouse(s).replace_partition("marts", f"fct_{LANE}_features", features, {})
-    s.truth_dir.mkdir(parents=True, exist_ok=True)
-    for day, truth in truths.items():
-        truth.to_parquet(s.truth_dir / f"{day.isoformat()}.parquet")
-    return s
-
+from synthetic_world import LANE, NEW_DAY, OFFICES, START, build_world
 
 def _client(s):
     from mlflow import MlflowClient

@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 from customs_risk.cli import main
+from customs_risk.settings import KCS_DATA_DIR
 from customs_risk.warehouse import Warehouse
 from ingest.kcs import import_kcs
 
-KCS = Path("/work/shared/data/kcs/df_syn_train_eng.csv")
+KCS = KCS_DATA_DIR / "df_syn_train_eng.csv"
 pytestmark = pytest.mark.skipif(not KCS.exists(), reason="KCS sample not available")
 
 

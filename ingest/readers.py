@@ -115,9 +115,47 @@ def _good_line_numbers(n_rows: int, skipped: list[int]) -> list[int]:
 
 
 def _read_jsonl(path: Path, contract: Contract) -> tuple[pd.DataFrame, list[LineError]]:
-    text, _ = _decode(path)
-    records, lines, errors = [], [], []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    """DuckDB parses a clean file in one pass; a file with a bad line is parsed line by line instead,
+    so every bad line can be quarantined with its number."""
+    text, encoding = _decode(path)
+    lines = text.splitlines()
+    numbers = [n for n, raw in enumerate(lines, start=1) if raw.strip()]
+    sample = [r for r in (_try_json(lines[n - 1]) for n in numbers[:1000]) if isinstance(r, dict)]
+    if sample:
+        check_columns(path, contract, list(dict.fromkeys(k for r in sample for k in r)))
+    if encoding == "utf-8" and len(sample) == min(len(numbers), 1000):
+        frame = _read_jsonl_duckdb(path, contract)
+        if frame is not None and len(frame) == len(numbers):
+            frame[LINE] = numbers
+            return frame, []
+    return _read_jsonl_by_line(path, contract, lines)
+
+
+def _try_json(raw: str):
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return None
+
+
+def _read_jsonl_duckdb(path: Path, contract: Contract) -> pd.DataFrame | None:
+    import duckdb
+
+    columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in contract.columns) + "}"
+    try:
+        with duckdb.connect() as conn:
+            frame = conn.execute(
+                f"select * from read_json(?, format='newline_delimited', columns={columns})", [str(path)]).df()
+    except duckdb.Error:
+        return None
+    for column in frame.columns:
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
+def _read_jsonl_by_line(path: Path, contract: Contract, lines: list[str]) -> tuple[pd.DataFrame, list[LineError]]:
+    records, numbers, errors = [], [], []
+    for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
@@ -129,15 +167,14 @@ def _read_jsonl(path: Path, contract: Contract) -> tuple[pd.DataFrame, list[Line
             errors.append(LineError(number, "JSON line is not an object", raw))
             continue
         records.append(record)
-        lines.append(number)
+        numbers.append(number)
     if not records:
         raise BatchRejected(f"{path}: no readable JSON object in the file")
-    keys = list(dict.fromkeys(k for r in records[:1000] for k in r))
-    check_columns(path, contract, keys)
+    check_columns(path, contract, list(dict.fromkeys(k for r in records[:1000] for k in r)))
     frame = pd.DataFrame.from_records(records, columns=contract.columns)
     for column in frame.columns:
         frame[column] = _as_text(frame[column])
-    frame[LINE] = lines
+    frame[LINE] = numbers
     return frame, errors
 
 

@@ -257,3 +257,24 @@ def test_marked_origin_must_name_a_country(settings, day_files):
     assert quarantine["line"].tolist() == [2]
     assert "origin_country" in quarantine["reason"].iloc[0] and "origin_indicator" in quarantine["reason"].iloc[0]
     assert report.rows_quarantined == 1
+
+
+def test_reordered_header_loads_the_same_rows(settings, day_files):
+    load_day("shipments", DAY, settings)
+    expected = rows(settings, "raw.shipments").drop(columns="_loaded_at").sort_values("waybill_id", ignore_index=True)
+    path = day_files["shipments"]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame[list(reversed(frame.columns))].to_csv(path, index=False)
+    report = load_day("shipments", DAY, settings)
+    assert report.rows_quarantined == 0
+    got = rows(settings, "raw.shipments").drop(columns="_loaded_at").sort_values("waybill_id", ignore_index=True)
+    pd.testing.assert_frame_equal(expected, got)
+
+
+def test_json_line_that_is_not_an_object_is_quarantined(settings, day_files):
+    path = day_files["cctv_events"]
+    rewrite(path, lambda lines: lines[:1] + ['["E1", "2026-03-02T10:00:00"]'] + lines[1:])
+    load_day("cctv_events", DAY, settings)
+    quarantine = rows(settings, "raw.quarantine")
+    assert quarantine["line"].tolist() == [2]
+    assert "not an object" in quarantine["reason"].iloc[0]

@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from customs_risk.settings import Settings
+from customs_risk.settings import KCS_DATA_DIR, Settings
 from ml.metrics import TOP_K_PCTS, ranking_metrics
 
-KCS_DIR = Path("/work/shared/data/kcs")
+KCS_DIR = KCS_DATA_DIR
 TRAIN_FILE = KCS_DIR / "df_syn_train_eng.csv"
 VALID_FILE = KCS_DIR / "df_syn_valid_eng.csv"
 TRAIN_AS_OF = dt.date(2020, 12, 31)

@@ -1,7 +1,7 @@
 """KCS quality: the cargo model trained on the 2020 KCS file only, judged on the 2021 Q1 file.
 
-The issue's bar (precision >= 0.95 at 5 %, >= 0.88 at 10 %) is NOT reached (measured 0.722 / 0.587 with
-production-style features, 0.685 / 0.588 with 2021 outcomes hidden; see ``bench/results.json`` key
+The issue's bar (precision >= 0.95 at 5 %, >= 0.88 at 10 %) is NOT reached (measured 0.722 / 0.586 with
+production-style features, 0.685 / 0.587 with 2021 outcomes hidden; see ``bench/results.json`` key
 ``kcs``), so this asserts what is reached: far above the random baseline (the fraud share, ~0.21).
 """
 from __future__ import annotations

@@ -8,12 +8,13 @@ import pandas as pd
 import pytest
 
 from customs_risk.cli import main
+from customs_risk.settings import KCS_DATA_DIR
 from customs_risk.transform import build
 from customs_risk.warehouse import Warehouse
 from ingest.kcs import import_kcs
 from ml.train import train_lane
 
-KCS = Path("/work/shared/data/kcs")
+KCS = KCS_DATA_DIR
 TRAIN, VALID = KCS / "df_syn_train_eng.csv", KCS / "df_syn_valid_eng.csv"
 pytestmark = pytest.mark.skipif(not (TRAIN.exists() and VALID.exists()), reason="KCS files not available")
 

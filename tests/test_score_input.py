@@ -2,7 +2,6 @@
 scores unlabelled KCS declarations against the warehouse history with the cargo @champion."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -16,7 +16,8 @@ import os
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results.json"
+from bench.run import RESULTS, merge_results
+
 START = dt.date(2026, 1, 5)
 
 
@@ -83,9 +84,7 @@ def run(settings, history_days: int = 90, scale: float = 0.02, results_path: Pat
         "total_seconds": round(time.perf_counter() - started, 1),
         "cpu_count": os.cpu_count(),
     }
-    existing = json.loads(results_path.read_text()) if results_path.exists() else {}
-    existing["dbt"] = figures
-    results_path.write_text(json.dumps(existing, indent=2) + "\n")
+    merge_results("dbt", figures, results_path)
     return figures
 
 

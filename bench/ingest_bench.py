@@ -14,7 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results.json"
+from bench.run import RESULTS, merge_results
+
 DAY = dt.date(2026, 3, 2)
 SOURCES = ("declarations", "shipments", "travellers", "cctv_events", "inspections")
 
@@ -50,9 +51,7 @@ def run(settings, scale: float = 1.0, results_path: Path = RESULTS) -> dict:
               "peak_rss_mb": round(_peak_rss_mb()), "cpu_count": os.cpu_count(), "sources": per_source,
               "floor_seconds": floor, "floor_total_seconds": round(sum(floor.values()), 2),
               "measured_at": dt.datetime.now().isoformat(timespec="seconds")}
-    existing = json.loads(results_path.read_text()) if results_path.exists() else {}
-    existing["ingest"] = result
-    results_path.write_text(json.dumps(existing, indent=2) + "\n")
+    merge_results("ingest", result, results_path)
     return result
 
 

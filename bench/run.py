@@ -41,11 +41,12 @@ def machine() -> dict:
             "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
 
-def merge_results(key: str, figures: dict) -> None:
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+def merge_results(key: str, figures: dict, path: Path = RESULTS) -> None:
+    """Each benchmark owns one key of the results file; the others stay as they were."""
+    results = json.loads(path.read_text()) if path.exists() else {}
     results[key] = figures
     results.setdefault("machine", {}).update(machine())
-    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
 
 
 def timed(label: str, timings: dict, func, *args, **kwargs):

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from ingest.contracts import LANES  # the lanes are defined with the contracts
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The real-shaped KCS declaration files live beside the project (../shared/data/kcs) unless told otherwise.
 KCS_DATA_DIR = Path(os.environ.get("CUSTOMS_RISK_KCS_DIR", PROJECT_ROOT.parent / "shared" / "data" / "kcs"))
 DEMO_KEY = "customs-risk-demo-key-not-for-production"
-LANES = ("cargo", "express", "traveller")
 
 
 def _env(name: str, default: str) -> str:

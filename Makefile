@@ -2,7 +2,7 @@
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 export CUSTOMS_RISK_HOME ?= $(CURDIR)/var
 
-.PHONY: setup demo test test-all bench bench-dbt docs manifest clean
+.PHONY: setup demo test test-all bench bench-dbt bench-score docs manifest clean
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -22,6 +22,7 @@ bench: setup
 	$(UV) run python -m bench.run
 	$(UV) run python -m bench.ingest_bench
 
+bench-score: setup ; $(UV) run python -m bench.score_bench  # one full Korean day scored per lane vs the bare predict floor
 # Incremental dbt build on 90 days of history (long: loading the history dominates).
 bench-dbt: setup
 	$(UV) run python -m bench.dbt_bench

@@ -1,0 +1,173 @@
+"""Scoring benchmark: one full Korean day (700,000 shipments + 120,000 declarations + 100,000 travellers)
+scored per lane with reason codes for the selected, beside the floor of one bare XGBoost prediction pass
+on the same rows; plus the time to train each lane on the (small) history loaded first.
+
+In a fresh home (``bench_home("score")``): simulate and load ``history_days`` days at ``history_scale``
+(enough labels for each lane to train), then one full day at scale 1.0, one ``dbt build``, train every
+lane as of the day before the full day, and time ``stages.score`` per lane. Merged into
+``bench/results.json`` under "score" (other keys kept).
+
+    python -m bench.score_bench [--history-days 10] [--history-scale 0.05]   # ~4.5 min on 2 cores
+
+Honest limits, also written into the results: the training figure is on the small history, NOT on 90
+days of full-scale history, and the models that score the full day were trained on that small history
+(scoring cost does not depend on model quality, only on its size: trees x depth, recorded too).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+from bench.run import RESULTS, bench_home, merge_results
+
+START = dt.date(2026, 3, 2)
+LANES = ("express", "cargo", "traveller")
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def _concurrent_demo() -> list[str]:
+    """Other customs-risk processes on the machine (a demo sharing the 2 cores skews the figures)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        if "customs-risk" in cmd or "customs_risk" in cmd or "airflow" in cmd:
+            found.append(f"{pid}: {cmd[:120]}")
+    return found
+
+
+def _floor(lane: str, settings, day: dt.date) -> dict:
+    """One bare ``booster.predict(DMatrix(X))`` over the day's rows of the lane, champion model."""
+    import mlflow
+    import xgboost
+
+    from customs_risk.warehouse import Warehouse
+    from ml.features import feature_table
+    from ml.tracking import configure_mlflow
+
+    configure_mlflow(lane, settings)
+    model = mlflow.xgboost.load_model(f"models:/{settings.model_name(lane)}@champion")
+    booster = model.get_booster() if hasattr(model, "get_booster") else model
+    schema, table = feature_table(lane)
+    frame = Warehouse(settings).query_df(f"select * from {schema}.{table} where item_date = ?", [day])
+    X = frame[booster.feature_names]
+    start = time.perf_counter()
+    booster.predict(xgboost.DMatrix(X))
+    seconds = time.perf_counter() - start
+    return {"rows": len(X), "seconds": round(seconds, 3), "rows_per_s": round(len(X) / seconds) if seconds else None,
+            "n_trees": booster.num_boosted_rounds(), "n_features": len(booster.feature_names),
+            "note": "DMatrix build + predict only; feature read from DuckDB not timed"}
+
+
+def run(history_days: int = 10, history_scale: float = 0.05) -> dict:
+    bench_home("score")
+    from customs_risk import stages
+    from customs_risk.settings import get_settings
+    from ingest.contracts import CONTRACTS
+    from ingest.simulator import FULL_DAY_VOLUMES, simulate_day
+
+    settings = get_settings()
+    concurrent = _concurrent_demo()
+    setup: dict[str, float] = {}
+
+    def timed(label, func, *args, **kwargs):
+        t = time.perf_counter()
+        out = func(*args, **kwargs)
+        setup[label] = round(setup.get(label, 0.0) + time.perf_counter() - t, 2)
+        print(f"{label}: {setup[label]} s (cumulative)", flush=True)
+        return out
+
+    history = [START + dt.timedelta(days=i) for i in range(history_days)]
+    full_day = START + dt.timedelta(days=history_days)
+    for day in history:
+        timed("simulate_history", simulate_day, day, settings, history_scale)
+        for source in CONTRACTS:
+            timed("ingest_history", stages.ingest, source, day, settings)
+    timed("simulate_full_day", simulate_day, full_day, settings, 1.0)
+    full_rows = {}
+    for source in CONTRACTS:
+        report = timed("ingest_full_day", stages.ingest, source, full_day, settings)
+        full_rows[source] = report.rows_loaded
+    timed("transform_dbt_build", stages.transform, None, settings)
+
+    as_of = full_day - dt.timedelta(days=1)
+    training = {}
+    for lane in LANES:
+        t = time.perf_counter()
+        out = stages.train(lane, as_of, settings)
+        seconds = time.perf_counter() - t
+        window = out["window"]
+        training[lane] = {"seconds": round(seconds, 2), "train_rows": window["train_rows"],
+                          "valid_rows": window["valid_rows"], "train_days": window["train_days"],
+                          "valid_days": window["valid_days"], "train_positives": window["train_positives"],
+                          "model_version": out["model_version"], "aliases": out.get("aliases"),
+                          "search": out.get("tuned_params")}
+        print(f"train_{lane}: {seconds:.2f} s on {window['train_rows']} train rows", flush=True)
+
+    concurrent_at_scoring = _concurrent_demo()
+    scoring, floors = {}, {}
+    for lane in LANES:
+        t = time.perf_counter()
+        out = stages.score(lane, full_day, settings)
+        seconds = time.perf_counter() - t
+        scoring[lane] = {"rows": out["rows"], "selected_with_reasons": out["selected"],
+                         "seconds": round(seconds, 2), "rows_per_s": round(out["rows"] / seconds)}
+        print(f"score_{lane}: {seconds:.2f} s on {out['rows']} rows ({out['selected']} selected)", flush=True)
+        floors[lane] = _floor(lane, settings, full_day)
+        print(f"floor_{lane}: {floors[lane]['seconds']} s", flush=True)
+
+    total_rows = sum(s["rows"] for s in scoring.values())
+    total_s = sum(s["seconds"] for s in scoring.values())
+    floor_s = sum(f["seconds"] for f in floors.values())
+    return {
+        "day": full_day.isoformat(), "full_day_scale": 1.0, "full_day_volumes_target": FULL_DAY_VOLUMES,
+        "full_day_rows_loaded": full_rows,
+        "score": scoring,
+        "score_total": {"rows": total_rows, "seconds": round(total_s, 2), "rows_per_s": round(total_rows / total_s),
+                        "target_seconds": 60, "meets_target": total_s < 60},
+        "floor_xgboost_predict": floors, "floor_total_seconds": round(floor_s, 3),
+        "score_over_floor": round(total_s / floor_s, 1) if floor_s else None,
+        "train": training,
+        "train_note": (f"trained on {history_days} simulated days at scale {history_scale} (a small history, "
+                       f"~{round(FULL_DAY_VOLUMES['shipments'] * history_scale)} shipments/day), NOT 90 days of "
+                       "full-scale history: the issue's 'training on 90 days under 10 minutes' is not measured here"),
+        "history": {"days": history_days, "scale": history_scale, "first_day": history[0].isoformat(),
+                    "last_day": history[-1].isoformat(),
+                    "note": "the simulator's entity world depends on scale, so the full day's sellers/importers "
+                            "differ from the history's; this affects model quality, not scoring cost"},
+        "setup_seconds": setup,
+        "peak_rss_mb": _peak_rss_mb(), "cpu_count": os.cpu_count(),
+        "concurrent_processes": {"at_start": concurrent or "none seen",
+                                 "at_scoring": concurrent_at_scoring or "none seen",
+                                 "after_scoring": _concurrent_demo() or "none seen"},
+        "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--history-days", type=int, default=10)
+    parser.add_argument("--history-scale", type=float, default=0.05)
+    args = parser.parse_args(argv)
+    figures = run(args.history_days, args.history_scale)
+    merge_results("score", figures)
+    print(json.dumps(figures, indent=2, default=str))
+    print(f"written to {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -97,27 +97,23 @@ def _model_metrics(settings: Settings) -> dict:
 
 
 def _true_hit_rates(settings: Settings, day: dt.date) -> dict:
-    """What only a simulator can tell: the share of truly risky items among today's picks."""
-    import pandas as pd
-
+    """What only a simulator can tell: the share of truly risky items among today's picks
+    (model and exploration), beside the historic rules and random selection."""
     from customs_risk.warehouse import Warehouse
+    from ml.truth import load_truth, policy_hit_rates
 
-    truth_file = settings.truth_dir / f"{day.isoformat()}.parquet"
-    if not truth_file.exists():
-        return {}
-    truth = pd.read_parquet(truth_file)
     picks = Warehouse(settings).query_df(
         "select lane, item_id from scoring.daily_selection where item_date = ? and selected", [day])
     out = {}
-    for lane, lane_truth in truth.groupby("lane"):
-        chosen = lane_truth[lane_truth["item_id"].isin(picks.loc[picks["lane"] == lane, "item_id"])]
-        rule = lane_truth[lane_truth["rule_selected"]]
-        out[lane] = {
-            "selected": len(chosen),
-            "model_policy": round(float(chosen["is_risky"].mean()), 3) if len(chosen) else None,
-            "rule_policy": round(float(rule["is_risky"].mean()), 3) if len(rule) else None,
-            "random": round(float(lane_truth["is_risky"].mean()), 3),
-        }
+    for lane in settings.lanes:
+        truth = load_truth(settings, lane, [day])
+        if truth is None:
+            continue
+        chosen = picks.loc[picks["lane"] == lane, "item_id"]
+        rates = policy_hit_rates(truth, chosen)
+        out[lane] = {"selected": len(chosen),
+                     **{name: round(rates[f"true_hit_rate_{key}"], 3)
+                        for name, key in (("model_policy", "model"), ("rule_policy", "rule"), ("random", "random"))}}
     return out
 
 

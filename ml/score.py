@@ -209,7 +209,8 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
     if truth is not None:
         truth = truth[truth["item_id"].isin(out["item_id"])]
         if len(truth):
-            picks = out.loc[(out["why"] == "model") & out["item_id"].isin(truth["item_id"]), "item_id"]
+            picks = out.loc[out["why"] == "model", "item_id"]
+            picks = picks[picks.isin(truth["item_id"])]
             result["truth"] = policy_hit_rates(truth, picks)
     return result
 

@@ -1,11 +1,14 @@
-"""dbt warehouse benchmark: simulate and load ``history_days`` days, full ``dbt build``, then land one
-more day and time the incremental build, the figure the issue asks about (one full Korean day on 90 days
-of history in under 2 minutes). Merged into ``bench/results.json`` under "dbt" (other keys kept).
+"""dbt warehouse benchmark: one new day's incremental ``dbt build`` on top of ``history_days`` of history,
+the figure issue #5 asks about (a full Korean day, scale 1, on 90 days: under 2 minutes on 2 cores).
 
-    CUSTOMS_RISK_HOME=/tmp/dbt-bench python -m bench.dbt_bench --history-days 90 --scale 0.02
+History is made in two steps so that scale 1 fits in a working session: ``seed_days`` days are simulated
+and loaded through the real ingest path (contract validation, quarantine, pseudonymisation), then copied
+week by week in SQL up to ``history_days`` (dates shifted, row keys suffixed ``-wNN``; people, sellers and
+companies recur every week). A full ``dbt build`` builds that history, then the next day is simulated,
+loaded through the real path and the incremental build is timed, per model. Merged into
+``bench/results.json`` under "dbt" (other keys kept).
 
-Scale 1 is a full Korean day (GUIDE section 1); the whole run is meant to fit in ~5 minutes, which on
-the 2-core benchmark machine bounds the scale (simulation and contract validation of 90 days dominate).
+    python -m bench.dbt_bench --history-days 90 --scale 1
 """
 from __future__ import annotations
 
@@ -18,14 +21,43 @@ from pathlib import Path
 
 from bench.run import RESULTS, merge_results
 
-START = dt.date(2026, 1, 5)
+START = dt.date(2026, 1, 5)   # a Monday: seed days cover each weekday once
+# Columns that point at another source's key and are suffixed with it when history is copied.
+_REFERENCES = {"inspections": ("item_id",)}
 
 
 def _count(warehouse, sql: str) -> int:
     return int(warehouse.query_df(sql).iloc[0, 0])
 
 
-def run(settings, history_days: int = 90, scale: float = 0.02, results_path: Path = RESULTS) -> dict:
+def replicate_history(warehouse, seed_days: int, history_days: int) -> dict[str, int]:
+    """Copy the seed days forward in blocks of ``seed_days`` until ``history_days`` days exist."""
+    from ingest.contracts import CONTRACTS
+
+    rows = {}
+    for name, contract in CONTRACTS.items():
+        for offset in range(seed_days, history_days, seed_days):
+            suffix = f"'-w{offset // seed_days:02d}'"
+            replaced = [f"{contract.key} || {suffix} as {contract.key}"]
+            replaced += [f"{column} || {suffix} as {column}" for column in _REFERENCES.get(name, ())]
+            for f in contract.fields:
+                if f.dtype == "date":
+                    replaced.append(f"cast({f.name} + interval {offset} day as date) as {f.name}")
+                elif f.dtype == "timestamp":
+                    replaced.append(f"{f.name} + interval {offset} day as {f.name}")
+            replaced += [f"cast(_batch_date + interval {offset} day as date) as _batch_date",
+                         f"_loaded_at + interval {offset} day as _loaded_at"]
+            last_day = START + dt.timedelta(days=history_days - 1 - offset)
+            warehouse.execute(
+                f"insert into raw.{contract.table} select * replace ({', '.join(replaced)}) "
+                f"from raw.{contract.table} where _batch_date < date '{START + dt.timedelta(days=seed_days)}' "
+                f"and _batch_date <= date '{last_day}'")
+        rows[name] = _count(warehouse, f"select count(*) from raw.{contract.table}")
+    return rows
+
+
+def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 7,
+        results_path: Path = RESULTS) -> dict:
     from customs_risk import transform
     from customs_risk.warehouse import Warehouse
     from ingest.contracts import CONTRACTS
@@ -41,46 +73,50 @@ def run(settings, history_days: int = 90, scale: float = 0.02, results_path: Pat
         seconds[label] = round(seconds.get(label, 0.0) + time.perf_counter() - t, 2)
         return out
 
-    days = [START + dt.timedelta(days=i) for i in range(history_days + 1)]
-    for day in days[:-1]:
-        timed("simulate_history", simulate_day, day, settings, scale)
+    warehouse = Warehouse(settings)
+    seed_days = min(seed_days, history_days)
+    for day in (START + dt.timedelta(days=i) for i in range(seed_days)):
+        timed("simulate_seed_days", simulate_day, day, settings, scale)
         for source in CONTRACTS:
-            timed("load_history", load_day, source, day, settings)
+            timed("load_seed_days", load_day, source, day, settings)
+    history_rows = timed("copy_history", replicate_history, warehouse, seed_days, history_days)
     timed("dbt_full_build", transform.build, settings)
 
-    warehouse = Warehouse(settings)
     count_items = ("select (select count(*) from marts.fct_cargo_features) + (select count(*) from marts.fct_express_features)"
                    " + (select count(*) from marts.fct_traveller_features)")
     history_items = _count(warehouse, count_items)
     history_profiles = _count(warehouse, "select count(*) from intermediate.int_entity_profiles")
 
-    new_day = days[-1]
+    new_day = START + dt.timedelta(days=history_days)
     timed("simulate_new_day", simulate_day, new_day, settings, scale)
     new_rows = {source: timed("load_new_day", load_day, source, new_day, settings).rows_loaded for source in CONTRACTS}
     result = timed("dbt_incremental_build", transform.build, settings)
     node_seconds = sorted(((getattr(r.node, "name", "?"), round(float(r.execution_time or 0), 2))
-                           for r in getattr(result, "results", []) if getattr(r.node, "resource_type", "") in ("model", "seed")),
-                          key=lambda item: -item[1])
-    total_items = _count(warehouse, count_items)
-    full_day_items = sum(new_rows[s] for s in ("declarations", "shipments", "travellers"))
+                           for r in getattr(result, "results", [])), key=lambda item: -item[1])
+    by_type: dict[str, float] = {}
+    for r in getattr(result, "results", []):
+        kind = getattr(r.node, "resource_type", "?")
+        kind = getattr(kind, "value", kind)
+        by_type[str(kind)] = round(by_type.get(str(kind), 0.0) + float(r.execution_time or 0), 1)
+    new_day_items = _count(warehouse, count_items) - history_items
 
     incremental = seconds["dbt_incremental_build"]
     figures = {
         "scale": scale,
         "history_days": history_days,
+        "seed_days_simulated": seed_days,
         "warehouse": settings.warehouse_kind,
-        "history_items": history_items,
+        "history_raw_rows": history_rows,
+        "history_feature_items": history_items,
         "history_profile_rows": history_profiles,
         "new_day": new_day.isoformat(),
         "new_day_rows": new_rows,
-        "new_day_items": total_items - history_items,
+        "new_day_feature_items": new_day_items,
         "seconds": seconds,
-        "slowest_models_incremental": dict(node_seconds[:6]),
-        "incremental_items_per_second": round(full_day_items / incremental) if incremental else None,
-        "goal": "one full Korean day (scale 1) on 90 days of history, incremental build < 120 s",
-        "measured_at_scale_meets_goal_budget": incremental < 120,
-        "note": (f"Measured at scale {scale} (x{round(1 / scale)} below a full day); profiles and dimensions "
-                 "read all history, so the cost at scale 1 is not measured here and should not be assumed linear."),
+        "incremental_seconds_by_node_type": by_type,
+        "slowest_nodes_incremental": dict(node_seconds[:12]),
+        "goal": "one full Korean day (scale 1) on 90 days of history: incremental dbt build < 120 s",
+        "meets_goal": scale >= 1 and history_days >= 90 and incremental < 120,
         "total_seconds": round(time.perf_counter() - started, 1),
         "cpu_count": os.cpu_count(),
     }
@@ -91,7 +127,8 @@ def run(settings, history_days: int = 90, scale: float = 0.02, results_path: Pat
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--history-days", type=int, default=90)
-    parser.add_argument("--scale", type=float, default=0.02)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed-days", type=int, default=7)
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     from bench.run import bench_home
@@ -100,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_home("dbt")
 
     settings = get_settings()
-    print(json.dumps(run(settings, args.history_days, args.scale, args.results), indent=2))
+    print(json.dumps(run(settings, args.history_days, args.scale, args.seed_days, args.results), indent=2))
     return 0
 
 

@@ -14,6 +14,8 @@ from customs_risk.warehouse import Warehouse
 
 FEATURE_PREFIX = "f_"
 KEY_COLUMNS = ("item_id", "item_date", "office_id", "label", "selection_reason", "is_audit")
+# dbt's incremental bookkeeping (when a row's inputs were loaded): not data, so not in any dataset digest.
+BOOKKEEPING_COLUMNS = ("inputs_loaded_at",)
 
 
 def feature_table(lane: str) -> tuple[str, str]:
@@ -45,6 +47,7 @@ def load_features(
     elif as_of is not None:
         where, params = "where item_date <= ?", [as_of]
     df = warehouse.query_df(f'select * from "{schema}"."{table}" {where} order by item_date, item_id', params)
+    df = df.drop(columns=[c for c in BOOKKEEPING_COLUMNS if c in df.columns])
     df["item_date"] = pd.to_datetime(df["item_date"]).dt.date
     df["item_id"] = df["item_id"].astype(str)
     df["office_id"] = df["office_id"].astype(str)

@@ -33,24 +33,6 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#-
-    Incremental feature tables rebuild: the last var('feature_lookback_days') days, items not yet in the
-    table (late arrivals), and items whose outcome (label, selection reason) changed since they were built.
--#}
-{% macro feature_rebuild_filter(lane, id_column, date_column) -%}
-    {{ date_column }} >= (select {{ add_days('max(item_date)', -var('feature_lookback_days')) }} from {{ this }})
-    or not exists (select 1 from {{ this }} as built where built.item_id = {{ id_column }})
-    or exists (
-        select 1
-        from {{ ref('int_item_outcomes') }} as outcome
-        inner join {{ this }} as built on built.item_id = outcome.item_id
-        where outcome.lane = '{{ lane }}'
-            and outcome.item_id = {{ id_column }}
-            and (built.label is distinct from outcome.label
-                or built.selection_reason is distinct from outcome.selection_reason)
-    )
-{%- endmacro %}
-
 {#- The column names profile_features() produces, qualified by `relation`, comma-terminated. -#}
 {% macro profile_feature_columns(lane, relation, windows=['all'], with_traffic=true) -%}
     {%- for entity_type in lane_entities(lane) if entity_type != 'lane' %}
@@ -81,7 +63,8 @@
         {{ targets }}.n_items_on_day,
         coalesce(prior_traffic.n_prior_items_365d, 0) as n_prior_items_365d,
         coalesce(prior_outcomes.n_inspected, 0) as n_inspected,
-        coalesce(prior_outcomes.n_hits, 0) as n_hits
+        coalesce(prior_outcomes.n_hits, 0) as n_hits,
+        {{ targets }}.inputs_loaded_at
         {%- for window in windows %},
         coalesce(prior_outcomes.n_inspected_{{ window }}d, 0) as n_inspected_{{ window }}d,
         coalesce(prior_outcomes.n_hits_{{ window }}d, 0) as n_hits_{{ window }}d

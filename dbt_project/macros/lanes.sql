@@ -41,3 +41,13 @@
     } -%}
     {{ return(entities[lane]) }}
 {%- endmacro %}
+
+{#- (staging relation, date column) of every lane's items: the inputs of rebuild_since for item traffic.
+    Call it outside `is_incremental()` blocks, so dbt sees the refs when it parses the model. -#}
+{% macro lane_item_inputs() -%}
+    {%- set inputs = [] -%}
+    {%- for lane, item in lane_items().items() -%}
+        {%- do inputs.append((ref(item.model), item.date)) -%}
+    {%- endfor -%}
+    {{ return(inputs) }}
+{%- endmacro %}

@@ -4,7 +4,8 @@
 with
 
 item_entities as (
-    select * from {{ ref('int_item_entities') }}
+    select * from {{ ref('int_inspected_item_entities') }}
+    where entity_value is not null
 ),
 
 outcomes as (

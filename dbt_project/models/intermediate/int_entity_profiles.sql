@@ -4,39 +4,29 @@
 -- known at the start of that day. Outcomes count only when recorded strictly before as_of_date.
 --
 -- Incremental: whole days are rebuilt (unique_key as_of_date, delete+insert), from the earliest of
---   * the last var('feature_lookback_days') days already built (late rows of recent days), and
+--   * the days whose traffic was loaded since the last run (inputs_loaded_at), and
 --   * the first day whose lane-wide profile (items that day, items over 365 days, inspections and hits
 --     known before it) differs from the one built: any late item or late outcome, however old, changes
 --     the lane totals of the days after it, so this catches it without scanning every entity.
+-- Both are found on the small lane rows first, then the day is written into the query as a literal.
 -- A rebuilt day is computed from all history, so it equals what a full refresh writes.
 {%- set windows = [30, 90, 365] %}
 
 
+{%- if is_incremental() and execute %}
+{%- set changed_days_query %}
 with
 
-item_entities as (
-    select * from {{ ref('int_item_entities') }}
+lane_days as (
+    select * from {{ ref('int_entity_days') }} where entity_type = 'lane'
 ),
 
 outcome_days as (
-    select * from {{ ref('int_entity_outcome_days') }}
+    select * from {{ ref('int_entity_outcome_days') }} where entity_type = 'lane'
 ),
 
 entity_days as (
-    select
-        lane,
-        entity_type,
-        entity_value,
-        item_date as as_of_date,
-        count(*) as n_items_on_day
-    from item_entities
-    group by lane, entity_type, entity_value, item_date
-),
-
-{%- if is_incremental() %}
-
-lane_days as (
-    select * from entity_days where entity_type = 'lane'
+    select * from lane_days
 ),
 
 fresh_lane_profiles as (
@@ -59,33 +49,41 @@ changed_lane_days as (
         or built.n_prior_items_365d <> fresh.n_prior_items_365d
         or built.n_inspected <> fresh.n_inspected
         or built.n_hits <> fresh.n_hits
-),
+)
 
-rebuild_from as (
+select min(as_of_date) from (
     select min(as_of_date) as as_of_date
-    from (
-        select {{ add_days('max(as_of_date)', -var('feature_lookback_days')) }} as as_of_date
-        from {{ this }}
-        union all
-        select min(as_of_date) from changed_lane_days
-    ) as candidates
-),
-
-target_days as (
-    select * from entity_days
-    where as_of_date >= (select as_of_date from rebuild_from)
-),
-
-{%- else %}
-
-target_days as (
-    select * from entity_days
-),
-
+    from {{ ref('int_entity_days') }}
+    where inputs_loaded_at > (select max(inputs_loaded_at) from {{ this }})
+    union all
+    select min(as_of_date) from changed_lane_days
+) as candidates
+{%- endset %}
+{%- set first_changed = run_query(changed_days_query).columns[0].values()[0] %}
+{%- set rebuild_from = date_literal(first_changed if first_changed is not none else '9999-12-31') %}
 {%- endif %}
+
+with
+
+entity_days as (
+    select * from {{ ref('int_entity_days') }}
+    where entity_value is not null
+),
+
+outcome_days as (
+    select * from {{ ref('int_entity_outcome_days') }}
+),
+
+target_days as (
+    select * from entity_days
+    {%- if is_incremental() %}
+    where as_of_date >= {{ rebuild_from }}
+    {%- endif %}
+),
 
 final as (
     {{ entity_profile_rows('target_days', windows) }}
 )
 
 select * from final
+order by as_of_date

@@ -1,5 +1,6 @@
 {{ config(materialized='view') }}
--- Every item of every lane unpivoted into one row per (item, entity it is profiled by).
+-- Every item of every lane unpivoted into one row per (item, entity it is profiled by). Items without a
+-- code for an entity keep a NULL entity_value: profiles skip them, the dimensions count them as 'unknown'.
 {%- set lanes = lane_items() %}
 
 with
@@ -17,7 +18,8 @@ unpivoted as (
         {{ item.id }} as item_id,
         {{ item.date }} as item_date,
         '{{ entity_type }}' as entity_type,
-        cast({{ expr.replace('{t}', lane ~ '_items') }} as varchar) as entity_value
+        cast({{ expr.replace('{t}', lane ~ '_items') }} as varchar) as entity_value,
+        {{ lane }}_items.loaded_at
     from {{ lane }}_items
     {{ 'union all' if not (loop.last and outer_loop.last) }}
     {%- endfor %}
@@ -25,4 +27,3 @@ unpivoted as (
 )
 
 select * from unpivoted
-where entity_value is not null

@@ -34,7 +34,8 @@ outcome_dates as (
         min(inspection_date) as first_inspection_date,
         min(case when result in ('irregularity', 'seizure') then inspection_date end) as first_hit_date,
         count(*) as n_inspections,
-        max(case when result = 'seizure' then 1 else 0 end) as has_seizure
+        max(case when result = 'seizure' then 1 else 0 end) as has_seizure,
+        max(loaded_at) as loaded_at
     from inspections
     group by lane, item_id
 ),
@@ -52,7 +53,8 @@ final as (
         cast(outcome_dates.has_seizure as integer) as has_seizure,
         first_inspection.selection_reason,
         first_inspection.selection_reason = 'audit' as is_audit,
-        outcome_dates.n_inspections
+        outcome_dates.n_inspections,
+        outcome_dates.loaded_at
     from outcome_dates
     inner join first_inspection
         on first_inspection.lane = outcome_dates.lane

@@ -1,5 +1,9 @@
+{{ config(materialized='incremental', unique_key='event_date', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
 -- AI-CCTV behaviour per traveller and day. A camera track belongs to the traveller its best face match
 -- (highest score that day) points to; all events of the track are then counted for that traveller.
+-- Incremental: days from the first one with events loaded since the last run are recomputed whole.
+{%- set rebuild = rebuild_window([(ref('stg_cctv_events'), 'event_time')]) %}
 
 with
 
@@ -8,6 +12,9 @@ events as (
         *,
         cast(event_time as date) as event_date
     from {{ ref('stg_cctv_events') }}
+    {%- if is_incremental() %}
+    where event_time >= cast({{ rebuild.since }} as timestamp)
+    {%- endif %}
 ),
 
 ranked_matches as (
@@ -56,7 +63,8 @@ per_traveller_day as (
             as baggage_claim_dwell_minutes,
         min(match_score) filter (where is_face_match) as min_match_score,
         max(case when is_face_match and zone = 'immigration' then 1 else 0 end) as matched_at_immigration,
-        max(case when is_face_match and zone = 'exit' then 1 else 0 end) as matched_at_exit
+        max(case when is_face_match and zone = 'exit' then 1 else 0 end) as matched_at_exit,
+        {{ rebuild.loaded_through }} as inputs_loaded_at
     from attributed_events
     group by owner_key, event_date
 )
@@ -65,3 +73,4 @@ select
     traveller_key || '|' || cast(event_date as varchar) as traveller_day_key,
     *
 from per_traveller_day
+order by event_date

@@ -1,2 +1,2 @@
 -- Consignees (express lane, pseudonymised clearance code), one row per consignee_key, plus 'unknown'.
-{{ entity_dimension('consignee_key', 'consignee_key', ['express']) }}
+{{ entity_dimension('consignee_key', 'consignee', ['express']) }}

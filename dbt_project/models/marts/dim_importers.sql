@@ -1,2 +1,2 @@
 -- Importers (cargo lane), one row per importer_id seen in declarations, plus the 'unknown' member.
-{{ entity_dimension('importer_id', 'importer_id', ['cargo']) }}
+{{ entity_dimension('importer_id', 'importer', ['cargo']) }}

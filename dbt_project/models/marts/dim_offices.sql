@@ -7,31 +7,31 @@ offices as (
     select * from {{ ref('offices') }}
 ),
 
-items as (
-    select * from {{ ref('int_lane_items') }}
+office_days as (
+    select * from {{ ref('int_office_daily_traffic') }}
 ),
 
-keyed_items as (
+keyed_office_days as (
     select
-        items.*,
-        case when offices.office_id is null then 'unknown' else items.office_id end as office_key
-    from items
+        office_days.*,
+        case when offices.office_id is null then 'unknown' else office_days.office_id end as office_key
+    from office_days
     left join offices
-        on offices.lane = items.lane
-        and offices.office_id = items.office_id
+        on offices.lane = office_days.lane
+        and offices.office_id = office_days.office_id
 ),
 
 traffic as (
     select
         office_key,
-        count(*) as n_items,
-        sum(case when is_inspected then 1 else 0 end) as n_inspected,
-        sum(is_hit) as n_hits,
+        sum(n_items) as n_items,
+        sum(n_inspected) as n_inspected,
+        sum(n_hits) as n_hits,
         min(item_date) as first_seen_date,
         max(item_date) as last_seen_date,
         count(distinct case when office_key = 'unknown' then lane || ':' || coalesce(office_id, '') end)
             as n_unknown_codes
-    from keyed_items
+    from keyed_office_days
     group by office_key
 ),
 

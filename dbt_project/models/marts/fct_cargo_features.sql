@@ -1,6 +1,9 @@
 {{ config(materialized='incremental', unique_key='item_id', incremental_strategy='delete+insert', on_schema_change='fail') }}
 -- Point-in-time features of import declarations, one row per declaration item: only outcomes recorded
 -- before the declaration date (all history and 30/90/365-day windows) and traffic up to that day.
+-- Incremental: the new days' items, the items of days after newly recorded outcomes (their profiles
+-- change) and the items whose own outcome changed (macros/incremental.sql).
+{%- set rebuild = item_rebuild_window('cargo', [(ref('stg_declarations'), 'declaration_date'), (ref('int_item_outcomes'), add_days('first_inspection_date', 1))]) %}
 {%- set windows = ['all', 30, 90, 365] %}
 
 with
@@ -35,7 +38,7 @@ importer_seller_first_seen as (
 items as (
     select * from declarations
     {%- if is_incremental() %}
-    where {{ feature_rebuild_filter('cargo', 'declarations.declaration_id', 'declarations.declaration_date') }}
+    where {{ item_rebuild_filter(rebuild, 'declarations.declaration_id', 'declarations.declaration_date') }}
     {%- endif %}
 ),
 
@@ -99,7 +102,8 @@ final as (
         declaration_features.f_is_new_importer_seller,
         {{ profile_feature_columns('cargo', 'history_features', windows) }}
         history_features.f_origin_indicator_consistency,
-        history_features.f_lane_prior_hit_rate
+        history_features.f_lane_prior_hit_rate,
+        {{ rebuild.loaded_through }} as inputs_loaded_at
     from items
     inner join declaration_features on declaration_features.item_id = items.declaration_id
     inner join history_features on history_features.item_id = items.declaration_id

@@ -3,8 +3,8 @@
 
 with
 
-items as (
-    select * from {{ ref('int_lane_items') }}
+office_days as (
+    select * from {{ ref('int_office_daily_traffic') }}
 ),
 
 offices as (
@@ -12,14 +12,14 @@ offices as (
     where not is_unknown_member
 ),
 
-keyed_items as (
+keyed_office_days as (
     select
-        items.*,
-        case when offices.office_key is null then 'unknown' else items.office_id end as office_key
-    from items
+        office_days.*,
+        case when offices.office_key is null then 'unknown' else office_days.office_id end as office_key
+    from office_days
     left join offices
-        on offices.lane = items.lane
-        and offices.office_key = items.office_id
+        on offices.lane = office_days.lane
+        and offices.office_key = office_days.office_id
 ),
 
 daily as (
@@ -27,12 +27,12 @@ daily as (
         lane,
         office_key,
         item_date,
-        count(*) as n_items,
-        sum(case when is_inspected then 1 else 0 end) as n_inspected,
-        sum(is_hit) as n_hits,
-        sum(case when is_audit then 1 else 0 end) as n_audit,
-        count(distinct case when office_key = 'unknown' then office_id end) as n_unknown_office_codes
-    from keyed_items
+        sum(n_items) as n_items,
+        sum(n_inspected) as n_inspected,
+        sum(n_hits) as n_hits,
+        sum(n_audit) as n_audit,
+        count(distinct case when office_key = 'unknown' then coalesce(office_id, '') end) as n_unknown_office_codes
+    from keyed_office_days
     group by lane, office_key, item_date
 ),
 

@@ -1,9 +1,16 @@
+{{ config(materialized='incremental', unique_key='declaration_id', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
 -- Import declarations, one row per declaration_id, with what inspection (if any) found.
+-- Incremental: the new days' items and the items whose outcome changed (macros/incremental.sql).
+{%- set rebuild = item_rebuild_window('cargo', [(ref('stg_declarations'), 'declaration_date')]) %}
 
 with
 
 declarations as (
     select * from {{ ref('stg_declarations') }}
+    {%- if is_incremental() %}
+    where {{ item_rebuild_filter(rebuild, 'declaration_id', 'declaration_date') }}
+    {%- endif %}
 ),
 
 outcomes as (
@@ -18,7 +25,8 @@ final as (
         outcomes.selection_reason,
         coalesce(outcomes.is_audit, false) as is_audit,
         outcomes.label,
-        outcomes.has_seizure
+        outcomes.has_seizure,
+        {{ rebuild.loaded_through }} as inputs_loaded_at
     from declarations
     left join outcomes
         on outcomes.item_id = declarations.declaration_id

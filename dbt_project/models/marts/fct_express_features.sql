@@ -1,6 +1,9 @@
 {{ config(materialized='incremental', unique_key='item_id', incremental_strategy='delete+insert', on_schema_change='fail') }}
 -- Point-in-time features of express parcels, one row per waybill: only outcomes recorded before the
 -- arrival date, and traffic known by the end of the arrival day.
+-- Incremental: the new days' items, the items of days after newly recorded outcomes (their profiles
+-- change) and the items whose own outcome changed (macros/incremental.sql).
+{%- set rebuild = item_rebuild_window('express', [(ref('stg_shipments'), 'arrival_date'), (ref('int_item_outcomes'), add_days('first_inspection_date', 1))]) %}
 
 with
 
@@ -31,7 +34,7 @@ unit_value_reference as (
 items as (
     select * from shipments
     {%- if is_incremental() %}
-    where {{ feature_rebuild_filter('express', 'shipments.waybill_id', 'shipments.arrival_date') }}
+    where {{ item_rebuild_filter(rebuild, 'shipments.waybill_id', 'shipments.arrival_date') }}
     {%- endif %}
 ),
 
@@ -97,7 +100,8 @@ final as (
         consignee_features.f_consignee_parcels_7d,
         consignee_features.f_consignee_sellers_7d,
         {{ profile_feature_columns('express', 'history_features') }}
-        history_features.f_lane_prior_hit_rate
+        history_features.f_lane_prior_hit_rate,
+        {{ rebuild.loaded_through }} as inputs_loaded_at
     from items
     inner join parcel_features on parcel_features.item_id = items.waybill_id
     inner join consignee_features on consignee_features.item_id = items.waybill_id

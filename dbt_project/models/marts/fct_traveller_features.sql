@@ -1,6 +1,9 @@
 {{ config(materialized='incremental', unique_key='item_id', incremental_strategy='delete+insert', on_schema_change='fail') }}
 -- Point-in-time features of arriving travellers, one row per arrival: passenger record, prior outcomes
 -- (recorded before the arrival date) of the traveller, airports and flight, and same-day AI-CCTV behaviour.
+-- Incremental: the new days' items, the items of days after newly recorded outcomes (their profiles
+-- change) and the items whose own outcome changed (macros/incremental.sql).
+{%- set rebuild = item_rebuild_window('traveller', [(ref('stg_travellers'), 'arrival_date'), (ref('int_item_outcomes'), add_days('first_inspection_date', 1)), (ref('int_traveller_cctv_daily'), 'event_date', 'inputs_loaded_at')]) %}
 
 with
 
@@ -27,7 +30,7 @@ cctv as (
 items as (
     select * from travellers
     {%- if is_incremental() %}
-    where {{ feature_rebuild_filter('traveller', 'travellers.arrival_id', 'travellers.arrival_date') }}
+    where {{ item_rebuild_filter(rebuild, 'travellers.arrival_id', 'travellers.arrival_date') }}
     {%- endif %}
 ),
 
@@ -99,7 +102,8 @@ final as (
         cctv_features.f_cctv_min_match_score,
         cctv_features.f_cctv_matched_immigration_not_exit,
         {{ profile_feature_columns('traveller', 'history_features') }}
-        history_features.f_lane_prior_hit_rate
+        history_features.f_lane_prior_hit_rate,
+        {{ rebuild.loaded_through }} as inputs_loaded_at
     from items
     inner join passenger_features on passenger_features.item_id = items.arrival_id
     inner join cctv_features on cctv_features.item_id = items.arrival_id

@@ -1,9 +1,16 @@
+{{ config(materialized='incremental', unique_key='arrival_id', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
 -- Arriving travellers, one row per arrival_id, with what inspection (if any) found.
+-- Incremental: the new days' items and the items whose outcome changed (macros/incremental.sql).
+{%- set rebuild = item_rebuild_window('traveller', [(ref('stg_travellers'), 'arrival_date'), (ref('int_traveller_cctv_daily'), 'event_date', 'inputs_loaded_at')]) %}
 
 with
 
 travellers as (
     select * from {{ ref('stg_travellers') }}
+    {%- if is_incremental() %}
+    where {{ item_rebuild_filter(rebuild, 'arrival_id', 'arrival_date') }}
+    {%- endif %}
 ),
 
 outcomes as (
@@ -25,7 +32,8 @@ final as (
         outcomes.has_seizure,
         coalesce(cctv.n_events, 0) as cctv_events,
         coalesce(cctv.bag_handovers, 0) as cctv_bag_handovers,
-        coalesce(cctv.loiters, 0) as cctv_loiters
+        coalesce(cctv.loiters, 0) as cctv_loiters,
+        {{ rebuild.loaded_through }} as inputs_loaded_at
     from travellers
     left join outcomes
         on outcomes.item_id = travellers.arrival_id

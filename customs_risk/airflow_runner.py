@@ -58,16 +58,18 @@ def load_dag(dag_id: str):
     return module.dag
 
 
-def run_dag(dag_id: str, day: dt.date, logical: bool = True) -> str:
+def run_dag(dag_id: str, day: dt.date, logical: bool = True, first_day: dt.date | None = None) -> str:
     """Run one DAG run in-process with ``dag.test()``; raise if it did not succeed.
 
-    Asset-scheduled DAGs have no logical date of their own: they get the day through ``conf``.
+    Asset-scheduled DAGs have no logical date of their own: they get the day through ``conf`` (and
+    ``first_day`` when the run covers several landed days, as an asset-triggered run would).
     """
     import pendulum
 
     dag = load_dag(dag_id)
     logical_date = pendulum.datetime(day.year, day.month, day.day, tz="UTC") if logical else None
-    run = dag.test(logical_date=logical_date, run_conf={"day": day.isoformat()})
+    conf = {"day": day.isoformat()} | ({"first_day": first_day.isoformat()} if first_day else {})
+    run = dag.test(logical_date=logical_date, run_conf=conf)
     state = str(getattr(run, "state", "unknown"))
     if not state.endswith("success"):
         failed = [ti.task_id for ti in run.get_task_instances() if str(ti.state).endswith("failed")]

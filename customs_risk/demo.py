@@ -46,7 +46,8 @@ def run_demo(days: int | None = None, scale: float | None = None, start: dt.date
     for dag_id, label in (("customs_risk_transform", "transform DAG"), ("customs_risk_train", "train DAG"),
                           ("customs_risk_score", "score DAG")):
         clock = time.perf_counter()
-        airflow_runner.run_dag(dag_id, score_day, logical=dag_id == "customs_risk_train")
+        airflow_runner.run_dag(dag_id, score_day, logical=dag_id == "customs_risk_train",
+                               first_day=start if dag_id == "customs_risk_transform" else None)
         timings[label] = time.perf_counter() - clock
         print(f"{label} done in {timings[label]:.0f} s")
 

@@ -39,18 +39,24 @@ def score(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
     return score_day(lane, day, settings or get_settings())
 
 
-def day_from_context(context: dict) -> dt.date:
-    """The business day a DAG run works on: ``conf["day"]``, else the day carried by the triggering
-    asset events, else the run's logical date."""
+def days_from_context(context: dict) -> list[dt.date]:
+    """The business days a DAG run works on, oldest first: ``conf["day"]`` (and ``conf["first_day"]`` when
+    it covers several), else the days carried by the triggering asset events, else the run's logical date."""
     conf = getattr(context.get("dag_run"), "conf", None) or {}
     if conf.get("day"):
-        return dt.date.fromisoformat(str(conf["day"]))
+        days = [dt.date.fromisoformat(str(conf[key])) for key in ("first_day", "day") if conf.get(key)]
+        return sorted(set(days))
     events = context.get("triggering_asset_events") or {}
-    days = [event.extra["day"] for asset_events in events.values() for event in asset_events
-            if (event.extra or {}).get("day")]
+    days = {event.extra["day"] for asset_events in events.values() for event in asset_events
+            if (event.extra or {}).get("day")}
     if days:
-        return max(dt.date.fromisoformat(d) for d in days)
+        return sorted(dt.date.fromisoformat(d) for d in days)
     logical = context.get("logical_date")
     if logical is not None:
-        return logical.date()
+        return [logical.date()]
     raise ValueError("no business day for this run: trigger it with conf {\"day\": \"YYYY-MM-DD\"}")
+
+
+def day_from_context(context: dict) -> dt.date:
+    """The (newest) business day a DAG run works on; see days_from_context."""
+    return days_from_context(context)[-1]

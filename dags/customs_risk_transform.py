@@ -14,11 +14,14 @@ LAYERS = {"staging": "path:seeds path:models/staging", "intermediate": "path:mod
 
 
 def _build(select: str) -> None:
-    """``dbt build --select <node and its multi-parent tests> --indirect-selection cautious``."""
+    """``dbt build --select <node and its multi-parent tests> --indirect-selection cautious``; the tests
+    read the rows from the run's oldest business day on (var test_since, macros/test_where.sql)."""
     from customs_risk.settings import get_settings
+    from customs_risk.stages import days_from_context
     from customs_risk.transform import build
 
-    build(get_settings(), select=select, light=True)
+    first_day = days_from_context(get_current_context())[0]
+    build(get_settings(), select=select, light=True, vars={"test_since": first_day.isoformat()})
 
 
 def _publish() -> None:

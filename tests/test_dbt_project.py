@@ -231,6 +231,8 @@ INCREMENTAL_RELATIONS = {
     "marts.fct_daily_traffic": "daily_traffic_key",
     "marts.dim_consignees": "consignee_key",
     "marts.dim_sellers": "seller_id",
+    "marts.dim_importers": "importer_id",
+    "marts.dim_hs6": "hs6",
     "marts.dim_offices": "office_key",
 }
 
@@ -250,6 +252,15 @@ def test_build_survives_a_missing_source(settings):
 def test_failed_build_names_the_node(settings):
     load_raw(settings, {D1})
     Warehouse(settings).execute("insert into raw.shipments select * from raw.shipments")  # duplicate keys
+    with pytest.raises(RuntimeError, match="unique_stg_shipments_waybill_id"):
+        transform.build(settings, select="stg_shipments")
+
+
+def test_daily_tests_read_rows_from_test_since_on(settings):
+    """The daily run (var test_since) tests the rows from its day on; without it, every row is tested."""
+    load_raw(settings, {D1, D2})
+    Warehouse(settings).execute("insert into raw.shipments select * from raw.shipments where _batch_date = date '2024-03-01'")
+    transform.build(settings, select="stg_shipments", vars={"test_since": D2.isoformat()})
     with pytest.raises(RuntimeError, match="unique_stg_shipments_waybill_id"):
         transform.build(settings, select="stg_shipments")
 
@@ -324,17 +335,17 @@ def _profiles(settings) -> pd.DataFrame:
         "select * from intermediate.int_entity_profiles order by profile_key").set_index("profile_key")
 
 
-def test_incremental_profiles_catch_outcomes_older_than_the_lookback(settings):
-    """With no lookback at all, an inspection result that arrives late for an old day still reaches
-    every later profile: the lane-wide totals of the days after it change, so those days are rebuilt."""
-    no_lookback = {"feature_lookback_days": 0}
+def test_incremental_profiles_catch_late_outcomes(settings):
+    """An inspection result that arrives late for an old day, stamped no later than what the profiles
+    have already seen, still reaches every later profile: the lane-wide totals of the days after it
+    change, so those days are rebuilt."""
     late = [r for r in RAW["inspections"] if r["inspection_id"] == "I3"]
     RAW["inspections"] = [r for r in RAW["inspections"] if r["inspection_id"] != "I3"]
     try:
         load_raw(settings, {D1, D2, D3})
     finally:
         RAW["inspections"] = RAW["inspections"] + late
-    transform.build(settings, select="+int_entity_profiles", vars=no_lookback)
+    transform.build(settings, select="+int_entity_profiles")
     before = _profiles(settings)
     # I3 (W4 audited on D2) lands only now, in the D3 batch.
     warehouse = Warehouse(settings)
@@ -345,10 +356,10 @@ def test_incremental_profiles_catch_outcomes_older_than_the_lookback(settings):
     existing = warehouse.query_df("select * from raw.inspections where _batch_date = date '2024-03-03'")
     warehouse.replace_partition("raw", "inspections", pd.concat([existing, part], ignore_index=True),
                                 {"_batch_date": batch_day})
-    transform.build(settings, select="+int_entity_profiles", vars=no_lookback)
+    transform.build(settings, select="+int_entity_profiles")
     incremental = _profiles(settings)
     assert not incremental.equals(before)
     lane_d3 = "express|lane|express|2024-03-03"      # W1 (D1) and now W4 (D2) known before D3
     assert before.loc[lane_d3, "n_inspected"] == 1 and incremental.loc[lane_d3, "n_inspected"] == 2
-    transform.build(settings, select="+int_entity_profiles", full_refresh=True, vars=no_lookback)
+    transform.build(settings, select="+int_entity_profiles", full_refresh=True)
     pd.testing.assert_frame_equal(incremental, _profiles(settings), check_dtype=False)

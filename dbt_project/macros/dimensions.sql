@@ -1,46 +1,92 @@
 {#- Shared shape of the traffic-derived dimensions (importers, consignees, sellers, HS6). -#}
 
-{#- The member key of a code: the code itself, or 'unknown' when it is missing (NULL or blank). -#}
+{#- The member key of a code: the code itself, or 'unknown' when it is missing (NULL or blank). Codes are
+    pattern-checked at landing (no whitespace), so the code itself is the key. -#}
 {% macro member_key(code_expr) -%}
-    coalesce(nullif(trim({{ code_expr }}), ''), 'unknown')
+    coalesce(nullif({{ code_expr }}, ''), 'unknown')
 {%- endmacro %}
 
 {#-
     One row per distinct code of the lanes' `entity_type` entity (see lane_entities), plus one 'unknown'
     member that counts the items without a code, so nothing is dropped: sum(n_items) over the dimension
     equals the number of items of those lanes. Built from the per-day entity traffic and the inspected
-    items' entities, never from all items.
+    items' entities, never from all items. The calling model is incremental on `key_name`: a run
+    recomputes, from all their history, the members with traffic or outcomes loaded since its last run.
 -#}
 {% macro entity_dimension(key_name, entity_type, lanes) -%}
 {%- set lane_list %}({% for lane in lanes %}'{{ lane }}'{{ ", " if not loop.last }}{% endfor %}){% endset -%}
+{%- set rebuild = rebuild_window([(ref('int_entity_days'), 'as_of_date', 'inputs_loaded_at'),
+                                  (ref('int_inspected_item_entities'), 'item_date', 'inputs_loaded_at')]) -%}
 with
 
-entity_days as (
+all_entity_days as (
     select * from {{ ref('int_entity_days') }}
     where entity_type = '{{ entity_type }}' and lane in {{ lane_list }}
 ),
 
-inspected_entities as (
+all_inspected_entities as (
     select * from {{ ref('int_inspected_item_entities') }}
     where entity_type = '{{ entity_type }}' and lane in {{ lane_list }}
 ),
+
+{%- if is_incremental() %}
+
+touched_codes as (
+    select entity_value from all_entity_days where inputs_loaded_at > {{ rebuild.watermark }}
+    union
+    select entity_value from all_inspected_entities where inputs_loaded_at > {{ rebuild.watermark }}
+),
+
+entity_days as (
+    select * from all_entity_days
+    where entity_value in (select entity_value from touched_codes) or {{ member_key('entity_value') }} = 'unknown'
+),
+
+inspected_entities as (
+    select * from all_inspected_entities
+    where entity_value in (select entity_value from touched_codes) or {{ member_key('entity_value') }} = 'unknown'
+),
+
+{%- else %}
+
+entity_days as (
+    select * from all_entity_days
+),
+
+inspected_entities as (
+    select * from all_inspected_entities
+),
+
+{%- endif %}
 
 outcomes as (
     select * from {{ ref('int_item_outcomes') }}
 ),
 
-traffic as (
+member_days as (
     select
         {{ member_key('entity_value') }} as {{ key_name }},
-        sum(n_items_on_day) as n_items,
-        min(as_of_date) as first_seen_date,
-        max(as_of_date) as last_seen_date,
-        count(distinct as_of_date) as n_active_days
+        as_of_date,
+        sum(n_items_on_day) as n_items
         {%- for lane in lanes %},
         sum(case when lane = '{{ lane }}' then n_items_on_day else 0 end) as n_{{ lane }}_items
         {%- endfor %}
     from entity_days
-    group by {{ member_key('entity_value') }}
+    group by {{ member_key('entity_value') }}, as_of_date
+),
+
+traffic as (
+    select
+        {{ key_name }},
+        sum(n_items) as n_items,
+        min(as_of_date) as first_seen_date,
+        max(as_of_date) as last_seen_date,
+        count(*) as n_active_days
+        {%- for lane in lanes %},
+        sum(n_{{ lane }}_items) as n_{{ lane }}_items
+        {%- endfor %}
+    from member_days
+    group by {{ key_name }}
 ),
 
 inspection_counts as (
@@ -68,7 +114,8 @@ final as (
         traffic.n_{{ lane }}_items,
         {%- endfor %}
         traffic.{{ key_name }} = 'unknown' as is_unknown_member,
-        {{ safe_divide('inspection_counts.n_hits', 'inspection_counts.n_inspected') }} as hit_rate
+        {{ safe_divide('inspection_counts.n_hits', 'inspection_counts.n_inspected') }} as hit_rate,
+        {{ rebuild.loaded_through }} as inputs_loaded_at
     from traffic
     left join inspection_counts
         on inspection_counts.{{ key_name }} = traffic.{{ key_name }}

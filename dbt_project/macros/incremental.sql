@@ -26,7 +26,7 @@
 -#}
 {% macro rebuild_window(inputs) -%}
     {%- if not execute -%}
-        {{ return({'since': date_literal('1900-01-01'), 'watermark': timestamp_literal(none),
+        {{ return({'since': date_literal('1900-01-01'), 'since_value': '1900-01-01', 'watermark': timestamp_literal(none),
                    'loaded_through': timestamp_literal(none), 'loaded_through_value': none}) }}
     {%- endif -%}
     {%- set watermark = timestamp_literal(none) -%}
@@ -47,15 +47,16 @@
     {%- endset -%}
     {%- set row = run_query(query).rows[0] -%}
     {%- set since = '1900-01-01' if not is_incremental() else (row[0] if row[0] is not none else '9999-12-31') -%}
-    {{ return({'since': date_literal(since), 'watermark': watermark, 'loaded_through': timestamp_literal(row[1]),
-               'loaded_through_value': row[1]}) }}
+    {{ return({'since': date_literal(since), 'since_value': (since | string)[:10], 'watermark': watermark,
+               'loaded_through': timestamp_literal(row[1]), 'loaded_through_value': row[1]}) }}
 {%- endmacro %}
 
 {#-
     The rebuild window of a lane's item table (a fact or feature table keyed by item): every item of the
     days from the first one with new `day_inputs` (the items, and whatever else the row takes from its
     whole day), plus older items whose outcome was loaded since (a new or changed label). Use it with
-    item_rebuild_filter; rows are stamped with `loaded_through` as usual.
+    item_rebuild_filter; rows are stamped with `loaded_through` as usual; `first_day` bounds the per-day
+    tables the rebuilt items join to.
 -#}
 {% macro item_rebuild_window(lane, day_inputs) -%}
     {%- set outcomes -%}(select * from {{ ref('int_item_outcomes') }} where lane = '{{ lane }}'){%- endset -%}
@@ -63,6 +64,7 @@
     {%- set labels = rebuild_window([(outcomes, 'item_date')]) -%}
     {%- set stamps = [days.loaded_through_value, labels.loaded_through_value] | reject('none') | list -%}
     {{ return({'since': days.since, 'label_since': labels.since, 'watermark': days.watermark,
+               'first_day': date_literal([days.since_value, labels.since_value] | min),
                'loaded_through': timestamp_literal(stamps | max if stamps else none), 'outcomes': outcomes}) }}
 {%- endmacro %}
 

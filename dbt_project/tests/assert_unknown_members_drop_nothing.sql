@@ -4,9 +4,11 @@
 with
 
 items as (
-    select lane, count(*) as n_items
-    from {{ ref('int_lane_items') }}
-    group by lane
+    select 'cargo' as lane, count(*) as n_items from {{ ref('stg_declarations') }}
+    union all
+    select 'express' as lane, count(*) as n_items from {{ ref('stg_shipments') }}
+    union all
+    select 'traveller' as lane, count(*) as n_items from {{ ref('stg_travellers') }}
 ),
 
 expected as (

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='hs6', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
 -- HS6 codes declared in cargo and express, one row per code (plus 'unknown'), with chapter and heading.
 
 with

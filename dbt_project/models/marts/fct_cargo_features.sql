@@ -18,21 +18,23 @@ outcomes as (
 
 profiles as (
     select * from {{ ref('int_entity_profiles') }} where lane = 'cargo'
+    {%- if is_incremental() %}
+    and as_of_date >= {{ rebuild.first_day }}
+    {%- endif %}
 ),
 
 lane_priors as (
     select * from {{ ref('int_lane_priors') }} where lane = 'cargo'
+    {%- if is_incremental() %}
+    and as_of_date >= {{ rebuild.first_day }}
+    {%- endif %}
 ),
 
 unit_value_reference as (
     select * from {{ ref('int_hs6_unit_value_reference') }} where lane = 'cargo'
-),
-
-importer_seller_first_seen as (
-    select importer_id, seller_id, min(declaration_date) as first_seen_date
-    from declarations
-    where seller_id is not null
-    group by importer_id, seller_id
+    {%- if is_incremental() %}
+    and as_of_date >= {{ rebuild.first_day }}
+    {%- endif %}
 ),
 
 items as (
@@ -40,6 +42,16 @@ items as (
     {%- if is_incremental() %}
     where {{ item_rebuild_filter(rebuild, 'declarations.declaration_id', 'declarations.declaration_date') }}
     {%- endif %}
+),
+
+importer_seller_first_seen as (
+    select importer_id, seller_id, min(declaration_date) as first_seen_date
+    from declarations
+    where seller_id is not null
+    {%- if is_incremental() %}
+    and importer_id in (select importer_id from items)
+    {%- endif %}
+    group by importer_id, seller_id
 ),
 
 declaration_features as (

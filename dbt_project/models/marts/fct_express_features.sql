@@ -17,18 +17,31 @@ outcomes as (
 
 profiles as (
     select * from {{ ref('int_entity_profiles') }} where lane = 'express'
+    {%- if is_incremental() %}
+    and as_of_date >= {{ rebuild.first_day }}
+    {%- endif %}
 ),
 
 lane_priors as (
     select * from {{ ref('int_lane_priors') }} where lane = 'express'
+    {%- if is_incremental() %}
+    and as_of_date >= {{ rebuild.first_day }}
+    {%- endif %}
 ),
 
 consignee_traffic as (
     select * from {{ ref('int_consignee_traffic_7d') }}
+    where true
+    {%- if is_incremental() %}
+    and as_of_date >= {{ rebuild.first_day }}
+    {%- endif %}
 ),
 
 unit_value_reference as (
     select * from {{ ref('int_hs6_unit_value_reference') }} where lane = 'express'
+    {%- if is_incremental() %}
+    and as_of_date >= {{ rebuild.first_day }}
+    {%- endif %}
 ),
 
 items as (

@@ -17,14 +17,24 @@ outcomes as (
 
 profiles as (
     select * from {{ ref('int_entity_profiles') }} where lane = 'traveller'
+    {%- if is_incremental() %}
+    and as_of_date >= {{ rebuild.first_day }}
+    {%- endif %}
 ),
 
 lane_priors as (
     select * from {{ ref('int_lane_priors') }} where lane = 'traveller'
+    {%- if is_incremental() %}
+    and as_of_date >= {{ rebuild.first_day }}
+    {%- endif %}
 ),
 
 cctv as (
     select * from {{ ref('int_traveller_cctv_daily') }}
+    where true
+    {%- if is_incremental() %}
+    and event_date >= {{ rebuild.first_day }}
+    {%- endif %}
 ),
 
 items as (

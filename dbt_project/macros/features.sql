@@ -99,9 +99,7 @@
             sum(earlier.n_items_on_day) as n_prior_items_365d
         from {{ targets }} as t
         inner join entity_days as earlier
-            on earlier.lane = t.lane
-            and earlier.entity_type = t.entity_type
-            and earlier.entity_value = t.entity_value
+            on earlier.entity_hash = t.entity_hash
             and earlier.as_of_date < t.as_of_date
             and earlier.as_of_date >= {{ add_days('t.as_of_date', -365) }}
         group by t.lane, t.entity_type, t.entity_value, t.as_of_date

@@ -18,16 +18,29 @@ first_inspections as (
     group by lane, item_id
 ),
 
+inspected_shipments as (
+    select shipments.consignee_key, first_inspections.first_inspection_date
+    from shipments
+    inner join first_inspections
+        on first_inspections.lane = 'express'
+        and first_inspections.item_id = shipments.waybill_id
+),
+
+inspected_declarations as (
+    select declarations.importer_id, first_inspections.first_inspection_date
+    from declarations
+    inner join first_inspections
+        on first_inspections.lane = 'cargo'
+        and first_inspections.item_id = declarations.declaration_id
+),
+
 express_recomputed as (
     select
         shipment.waybill_id as item_id,
-        count(earlier.waybill_id) as expected_prior_inspections
+        count(*) as expected_prior_inspections
     from shipments as shipment
-    left join shipments as earlier
-        on earlier.consignee_key = shipment.consignee_key
-    left join first_inspections as inspected
-        on inspected.lane = 'express'
-        and inspected.item_id = earlier.waybill_id
+    inner join inspected_shipments as inspected
+        on inspected.consignee_key = shipment.consignee_key
     where inspected.first_inspection_date < shipment.arrival_date
         and shipment.arrival_date >= {{ since }}
     group by shipment.waybill_id
@@ -36,13 +49,10 @@ express_recomputed as (
 cargo_recomputed as (
     select
         declaration.declaration_id as item_id,
-        count(earlier.declaration_id) as expected_prior_inspections
+        count(*) as expected_prior_inspections
     from declarations as declaration
-    left join declarations as earlier
-        on earlier.importer_id = declaration.importer_id
-    left join first_inspections as inspected
-        on inspected.lane = 'cargo'
-        and inspected.item_id = earlier.declaration_id
+    inner join inspected_declarations as inspected
+        on inspected.importer_id = declaration.importer_id
     where inspected.first_inspection_date < declaration.declaration_date
         and declaration.declaration_date >= {{ since }}
     group by declaration.declaration_id

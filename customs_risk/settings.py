@@ -37,6 +37,9 @@ class Settings:
     # Per-office overrides of the lane share, {lane: {office: n}}: an int is a count of items a day,
     # a float a share of the office's traffic. From CUSTOMS_RISK_CAPACITY_<LANE>_<OFFICE>=50 or =0.02.
     office_capacity: dict[str, dict[str, int | float]] = field(default_factory=dict)
+    # Outcomes recorded since the champion's validation window that trigger a retrain between the
+    # weekly ones (the train DAG also listens to the inspections Asset).
+    retrain_min_new_labels: int = 1000
 
     @property
     def landing_dir(self) -> Path:
@@ -103,6 +106,7 @@ def get_settings() -> Settings:
         seed=int(_env("SEED", "42")),
         lanes=_lanes(_env("LANES", ",".join(LANES))),
         office_capacity=_office_capacity(),
+        retrain_min_new_labels=int(_env("RETRAIN_MIN_NEW_LABELS", "1000")),
     )
 
 

@@ -1,20 +1,31 @@
-"""Weekly retraining per lane in three steps: train (register as @challenger) -> validate (the gate
-against @champion, verdict tagged on the version) -> promote (move @champion, keep
-@previous_champion). A lane with too little labelled data is skipped, not failed."""
+"""Retraining per lane in three steps: train (register as @challenger) -> validate (the gate against
+@champion, verdict tagged on the version) -> promote (move @champion, keep @previous_champion).
+Runs weekly, and when new inspection outcomes land: such a run retrains a lane only once enough
+outcomes were recorded after its champion's validation window (CUSTOMS_RISK_RETRAIN_MIN_NEW_LABELS).
+A lane with too little labelled data, or too few new labels, is skipped, not failed."""
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
+from customs_risk.assets import RAW
 from customs_risk.settings import get_settings
 
 
-def _train(lane: str) -> dict:
+def _train(lane: str, triggering_asset_events=None) -> dict:
+    """Airflow passes ``triggering_asset_events`` (empty on the weekly run)."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     from customs_risk.stages import train
     from ml.train import NotEnoughDataError
 
+    if triggering_asset_events:      # new inspection outcomes, not the weekly run
+        from ml.retrain_policy import retrain_decision
+
+        retrain, why = retrain_decision(lane, get_settings())
+        if not retrain:
+            raise AirflowSkipException(f"{lane}: not retrained: {why}")
+        print(f"{lane}: retraining: {why}")
     try:
         result = train(lane)
     except NotEnoughDataError as exc:
@@ -39,9 +50,11 @@ def _promote(lane: str, verdict: dict) -> dict:
     return {k: v for k, v in result.items() if isinstance(v, (int, float, str, bool)) or v is None}
 
 
-@dag(dag_id="customs_risk_train", schedule="@weekly", start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-     catchup=False, max_active_runs=1, tags=["customs-risk", "ml"],
-     doc_md="Per lane: train -> validate (gate vs `@champion`) -> promote; too little data skips the lane.")
+@dag(dag_id="customs_risk_train",
+     schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 2 * * 1", timezone="UTC"),
+                                  assets=RAW["inspections"]),
+     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, max_active_runs=1,
+     tags=["customs-risk", "ml"], doc_md=__doc__)
 def customs_risk_train():
     for lane in get_settings().lanes:   # the lanes this deployment runs (CUSTOMS_RISK_LANES)
         trained = task(task_id=f"train_{lane}")(_train)(lane)

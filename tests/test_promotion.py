@@ -99,6 +99,26 @@ def test_cli_promote_and_rollback(world, capsys):
     assert "previous_champion" in capsys.readouterr().err
 
 
+def test_outcomes_after_the_champion_window_trigger_a_retrain(world):
+    import dataclasses
+    from datetime import date, timedelta
+
+    import pandas as pd
+
+    from ml.retrain_policy import retrain_decision
+
+    assert retrain_decision(LANE, world) == (True, f"{LANE} has no champion yet")
+    run_id = train_lane(LANE, world, trials=0)["run_id"]
+    valid_end = date.fromisoformat(_client(world).get_run(run_id).data.params["valid_end"])
+    outcomes = pd.DataFrame({"lane": [LANE] * 3, "item_id": ["a", "b", "c"],
+                             "first_inspection_date": [valid_end, valid_end + timedelta(days=1),
+                                                       valid_end + timedelta(days=2)]})
+    Warehouse(world).replace_partition("intermediate", "int_item_outcomes", outcomes, {})
+    due, why = retrain_decision(LANE, dataclasses.replace(world, retrain_min_new_labels=2))
+    assert due and why.startswith("2 outcomes recorded after")
+    assert not retrain_decision(LANE, dataclasses.replace(world, retrain_min_new_labels=3))[0]
+
+
 def test_train_dag_skips_a_lane_with_too_little_data(settings):
     from airflow.sdk.exceptions import AirflowSkipException
 
@@ -112,3 +132,7 @@ def test_train_dag_skips_a_lane_with_too_little_data(settings):
     assert module.dag.get_task("validate_express").upstream_task_ids == {"train_express"}
     with pytest.raises(AirflowSkipException, match="labelled rows over 1 days"):
         module._train(LANE)
+    # A run triggered by new outcomes retrains only a lane whose champion is far enough behind: with no
+    # champion it trains (and skips here for the same lack of data).
+    with pytest.raises(AirflowSkipException, match="labelled rows over 1 days"):
+        module._train(LANE, triggering_asset_events={"raw_inspections": ["event"]})

@@ -74,3 +74,8 @@
 {% macro duckdb__hash_key(columns) -%}
     hash({{ columns | join(', ') }})
 {%- endmacro %}
+
+{#- Whole 7-day periods since 1970-01-01: an equality key for joins over windows of up to 7 days. -#}
+{% macro week_bucket(date_expr) -%}
+    cast(floor({{ days_between("cast('1970-01-01' as date)", date_expr) }} / 7.0) as integer)
+{%- endmacro %}

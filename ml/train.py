@@ -15,7 +15,7 @@ import pandas as pd
 
 from customs_risk.settings import Settings, get_settings
 from ml.features import feature_columns, feature_table, load_features
-from ml.evaluation import capacity_pct, plot_importance, plot_pr_curves, policy_metrics, random_scores, rule_scores
+from ml.evaluation import MIN_AUDIT_ROWS, capacity_pct, plot_importance, plot_pr_curves, policy_metrics, random_scores, rule_scores
 from ml.metrics import ranking_metrics
 from ml.registry import mark_new_version
 from ml.selection import select_within_offices
@@ -25,7 +25,6 @@ from ml.truth import load_truth, policy_hit_rates
 MIN_LABELLED_ROWS = 100
 MIN_LABELLED_DAYS = 2
 VALID_SHARE = 0.2          # last ~20 % of distinct labelled days validate
-MIN_AUDIT_ROWS = 50        # below this the audit-only estimate is noise, so it is not logged
 HYPERPARAMS = {
     "n_estimators": 400,
     "learning_rate": 0.05,

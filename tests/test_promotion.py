@@ -112,3 +112,76 @@ def test_train_dag_skips_a_lane_with_too_little_data(settings):
     assert module.dag.get_task("validate_express").upstream_task_ids == {"train_express"}
     with pytest.raises(AirflowSkipException, match="labelled rows over 1 days"):
         module._train(LANE)
+
+
+def _scramble_training_days(world) -> None:
+    """Destroy the signal before the last days so the next model trained is worse on the truth."""
+    wh = Warehouse(world)
+    table = f"marts.fct_{LANE}_features"
+    frame = wh.query_df(f"select * from {table}")
+    early = frame["item_date"] < frame["item_date"].max() - np.timedelta64(3, "D")
+    rng = np.random.default_rng(0)
+    for col in ("f_route_risk", "f_new_consignee"):
+        frame.loc[early, col] = rng.permutation(frame.loc[early, col].to_numpy())
+    wh.execute(f"drop table {table}")
+    wh.replace_partition("marts", f"fct_{LANE}_features", frame, {})
+
+
+def test_gate_judges_on_random_sample_rows_not_rule_biased_labels(world):
+    """Rule-picked labels are rewritten so that the biased estimate favours a worse challenger; with
+    enough audit rows the gate must ignore them, reject the challenger and say which estimate it used."""
+    import datetime as dt
+
+    import mlflow
+
+    from ml.evaluation import UNBIASED, _select
+    from ml.features import feature_columns, load_features
+
+    champ = train_lane(LANE, world, trials=0)
+    _scramble_training_days(world)
+    chall = train_lane(LANE, world, trials=0)
+    start, end = (dt.date.fromisoformat(chall["window"][k]) for k in ("valid_start", "valid_end"))
+
+    wh = Warehouse(world)
+    table = f"marts.fct_{LANE}_features"
+    frame = load_features(LANE, world)
+    window = frame[(frame["item_date"] >= start) & (frame["item_date"] <= end)]
+    features = feature_columns(frame.columns)
+    picks = {}
+    for run in (champ, chall):
+        model = mlflow.xgboost.load_model(f"models:/{run['model_name']}/{run['model_version']}")
+        picks[run["model_version"]] = _select(window, model.predict_proba(window[features])[:, 1], world, LANE)
+    rule_rows = window["label"].notna() & ~window["is_audit"].astype(bool)
+    raw = wh.query_df(f"select * from {table}")
+    raw = raw.set_index("item_id")
+    raw.loc[window.index[rule_rows & picks[chall["model_version"]]].map(window["item_id"]), "label"] = 1
+    raw.loc[window.index[rule_rows & ~picks[chall["model_version"]]].map(window["item_id"]), "label"] = 0
+    wh.execute(f"drop table {table}")
+    wh.replace_partition("marts", f"fct_{LANE}_features", raw.reset_index(), {})
+
+    verdict = validate_challenger(LANE, world)
+    numbers = verdict["numbers"]
+    # The biased estimate would have promoted the worse challenger ...
+    assert numbers["challenger_precision_at_capacity"] > numbers["champion_precision_at_capacity"] + 0.02
+    # ... the gate judged on the audit rows instead, and says so.
+    assert numbers["random_sample_rows"] >= 50
+    assert verdict["precision_estimate"] == UNBIASED
+    assert numbers["challenger_precision_used"] == numbers["challenger_unbiased_precision_at_capacity"]
+    assert not verdict["passed"] and "vs_champion: FAIL" in verdict["reason"], verdict["reason"]
+    tags = _client(world).get_model_version(world.model_name(LANE), str(chall["model_version"])).tags
+    assert tags["gate.precision_estimate"] == UNBIASED
+
+
+def test_gate_falls_back_to_the_labelled_estimate_without_enough_audit_rows(world):
+    wh = Warehouse(world)
+    table = f"marts.fct_{LANE}_features"
+    frame = wh.query_df(f"select * from {table}")
+    frame["is_audit"] = False
+    frame["selection_reason"] = frame["selection_reason"].where(frame["label"].isna(), "rule")
+    wh.execute(f"drop table {table}")
+    wh.replace_partition("marts", f"fct_{LANE}_features", frame, {})
+    train_lane(LANE, world, trials=0)
+    train_lane(LANE, world, trials=0)
+    verdict = validate_challenger(LANE, world)
+    assert verdict["precision_estimate"].startswith("biased_labelled (only 0 random-sample rows")
+    assert verdict["numbers"]["challenger_precision_used"] == verdict["numbers"]["challenger_precision_at_capacity"]

@@ -20,7 +20,7 @@ from ml.metrics import ranking_metrics
 from ml.registry import mark_new_version
 from ml.selection import select_within_offices
 from ml.tracking import configure_mlflow
-from ml.truth import load_truth, policy_hit_rates
+from ml.truth import load_truth, pattern_recall, policy_hit_rates
 
 MIN_LABELLED_ROWS = 100
 MIN_LABELLED_DAYS = 2
@@ -317,4 +317,31 @@ def _truth_metrics(lane: str, settings: Settings, model, frame: pd.DataFrame, fe
                                      office_capacity=settings.office_capacity.get(lane))
     picks = selected.loc[selected["selected"], "item_id"]
     truth = truth[truth["item_id"].isin(window["item_id"])]
-    return policy_hit_rates(truth, picks) | {"true_items": float(len(truth)), "true_selected_model": float(len(picks))}
+    patterns = pattern_recall(truth, picks)
+    _log_patterns(lane, patterns, valid_days)
+    return (policy_hit_rates(truth, picks) | {"true_items": float(len(truth)), "true_selected_model": float(len(picks))}
+            | {f"true_recall_pattern_{p}": v["recall_model"] for p, v in patterns.items()})
+
+
+def _log_patterns(lane: str, patterns: dict[str, dict[str, float]], valid_days: list[date]) -> None:
+    """The planted patterns the model finds at capacity on the validation window, beside the rules:
+    ``patterns_found.json`` and a bar chart, so a run shows what it learned, not only how much."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import mlflow
+
+    mlflow.log_dict({"window": f"{valid_days[0]}..{valid_days[-1]}", "patterns": patterns}, "patterns_found.json")
+    names = list(patterns)
+    fig, ax = plt.subplots(figsize=(6, max(2.5, 0.45 * len(names) + 1)))
+    y = np.arange(len(names))
+    ax.barh(y - 0.2, [patterns[n]["recall_model"] for n in names], height=0.4, label="model")
+    ax.barh(y + 0.2, [patterns[n]["recall_rule"] for n in names], height=0.4, label="historic rules")
+    ax.set_yticks(y, [f"{n} ({patterns[n]['items']:.0f})" for n in names])
+    ax.set_xlabel("share of the pattern's items selected at capacity")
+    ax.set_title(f"{lane}: planted patterns found, {valid_days[0]}..{valid_days[-1]}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    mlflow.log_figure(fig, "plots/patterns_found.png")
+    plt.close(fig)

@@ -21,6 +21,13 @@ def _client(s):
     return MlflowClient(s.mlflow_tracking_uri, s.mlflow_tracking_uri)
 
 
+def mlflow_load_dict(run_id: str, path: str, s) -> dict:
+    import mlflow
+
+    mlflow.set_tracking_uri(s.mlflow_tracking_uri)
+    return mlflow.artifacts.load_dict(f"runs:/{run_id}/{path}")
+
+
 def _aliases(s) -> dict[str, int]:
     return {a: int(v) for a, v in _client(s).get_registered_model(s.model_name(LANE)).aliases.items()}
 
@@ -35,7 +42,11 @@ def test_gate_passes_equal_model_then_promote_is_idempotent_and_rollback_restore
     policies = {r.data.tags.get("policy") for r in runs if r.data.tags.get("stage") == "baseline"}
     assert policies == {"random", "rule"}            # no champion existed yet
     artifacts = {a.path for a in _client(world).list_artifacts(first["run_id"], "plots")}
-    assert artifacts == {"plots/pr_curve.png", "plots/feature_importance.png"}
+    assert artifacts == {"plots/pr_curve.png", "plots/feature_importance.png", "plots/patterns_found.png"}
+    # The planted patterns the model finds at capacity, beside the rules, from the simulator's truth.
+    found = mlflow_load_dict(first["run_id"], "patterns_found.json", world)["patterns"]
+    assert set(found) == {"route"} and found["route"]["items"] > 0
+    assert first["metrics"]["true_recall_pattern_route"] == found["route"]["recall_model"]
     assert any(k.startswith("precision_at_capacity_office_") for k in first["metrics"])
     assert first["baselines"]["random"]["true_hit_rate_at_capacity"] < first["metrics"]["true_hit_rate_at_capacity"]
 

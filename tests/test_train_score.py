@@ -138,3 +138,16 @@ def test_selection_policy_is_seeded_and_explores_only_the_unselected():
         assert rows.loc[rows["why"] == "exploration", "propensity"].eq(5 / 95).all()
     other = select_within_offices(scored, 0.1, 0.5, rng=selection_rng(42, LANE, NEW_DAY + timedelta(days=1)))
     assert set(other.loc[other["why"] == "exploration", "item_id"]) != set(one.loc[one["why"] == "exploration", "item_id"])
+
+
+def test_few_positives_train_fixed_rounds_without_search(world):
+    """A training window whose last days hold a handful of positives neither searches nor early-stops
+    on them (that gave 2-tree models on demo days): the default parameters run fixed rounds."""
+    from ml.train import FIXED_ROUNDS
+
+    result = train_lane(LANE, world, trials=2)
+    run = _client(world).get_run(result["run_id"])
+    assert run.data.params["search"].startswith("skipped: ") and "positives" in run.data.params["search"]
+    assert run.data.params["best_iteration"] == str(FIXED_ROUNDS - 1)
+    assert run.data.tags["early_stopping_window"].startswith(f"none: {FIXED_ROUNDS} rounds")
+    assert result["metrics"]["true_hit_rate_model"] > result["metrics"]["true_hit_rate_rule"]

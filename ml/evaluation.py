@@ -31,7 +31,7 @@ def finite(metrics: dict[str, float]) -> dict[str, float]:
     return {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(float(v))}
 
 
-def _select(window: pd.DataFrame, scores: np.ndarray, settings: Settings, lane: str) -> pd.Series:
+def select_at_capacity(window: pd.DataFrame, scores: np.ndarray, settings: Settings, lane: str) -> pd.Series:
     """Boolean per row of ``window`` (in its order): selected at capacity per day and office."""
     scored = window[["item_id", "item_date", "office_id"]].assign(score=scores, _pos=np.arange(len(window)))
     picked = select_within_offices(scored, settings.capacity_share[lane], group_by=("item_date", "office_id"),
@@ -110,7 +110,7 @@ def policy_metrics(window: pd.DataFrame, scores: np.ndarray, settings: Settings,
     out: dict[str, float] = {}
     if labelled.any():
         out |= ranking_metrics(y[labelled].astype(int), scores[labelled], ids=window["item_id"].to_numpy()[labelled])
-    selected = _select(window, scores, settings, lane).to_numpy()
+    selected = select_at_capacity(window, scores, settings, lane).to_numpy()
 
     def at_capacity(mask: np.ndarray, suffix: str) -> None:
         lab = mask & labelled

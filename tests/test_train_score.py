@@ -151,3 +151,22 @@ def test_few_positives_train_fixed_rounds_without_search(world):
     assert run.data.params["best_iteration"] == str(FIXED_ROUNDS - 1)
     assert run.data.tags["early_stopping_window"].startswith(f"none: {FIXED_ROUNDS} rounds")
     assert result["metrics"]["true_hit_rate_model"] > result["metrics"]["true_hit_rate_rule"]
+
+
+def test_lift_over_held_out_days_sits_between_random_and_the_ceiling(world):
+    from ml.lift import lane_lift
+
+    until = START + timedelta(days=10)
+    result = lane_lift(LANE, world, until)
+    assert result["eval_days"] == f"{until + timedelta(days=1)}..{NEW_DAY}" and result["n_days"] == 5
+    assert result["train_rows"] > 0 and result["picks_model"] == sum(
+        capacity_count(0.1, n) for n in _office_day_sizes(until))
+    assert result["random"] < result["model"] <= result["ceiling_at_capacity"]
+    assert result["rule_at_capacity"] <= result["rule"]       # the rules' own, smaller list is purer
+    assert set(result["patterns"]) == {"route"} and len(result["per_day"]) == 5
+
+
+def _office_day_sizes(until: date) -> list[int]:
+    features, _ = build_world()
+    later = features[features["item_date"] > until]
+    return later.groupby(["item_date", "office_id"]).size().tolist()

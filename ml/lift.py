@@ -19,7 +19,7 @@ import numpy as np
 
 from customs_risk.settings import Settings, get_settings
 from ml.evaluation import select_at_capacity, random_scores, rule_scores
-from ml.features import feature_columns, load_features
+from ml.features import feature_columns, load_features, predict
 from ml.selection import select_within_offices
 from ml.truth import load_truth, pattern_recall, policy_hit_rates
 
@@ -45,7 +45,7 @@ def lane_lift(lane: str, settings: Settings, train_until: date, trials: int = 0)
     later = later[later["item_id"].isin(truth["item_id"])]
     truth = truth[truth["item_id"].isin(later["item_id"])]
     features = feature_columns(frame.columns)
-    scored = later[["item_id", "item_date", "office_id"]].assign(score=model.predict_proba(later[features])[:, 1])
+    scored = later[["item_id", "item_date", "office_id"]].assign(score=predict(model, later, features))
     selected = select_within_offices(scored, settings.capacity_share[lane], group_by=("item_date", "office_id"),
                                      office_capacity=settings.office_capacity.get(lane))
     picks = selected.loc[selected["selected"], "item_id"]

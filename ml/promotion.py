@@ -14,7 +14,7 @@ import numpy as np
 
 from customs_risk.settings import Settings, get_settings
 from ml.evaluation import BIASED, MIN_AUDIT_ROWS, UNBIASED, finite, policy_metrics, rule_scores
-from ml.features import feature_columns, load_features
+from ml.features import feature_columns, load_features, predict
 from ml.registry import CHALLENGER, CHAMPION, ModelNotFoundError, ModelRef, _client, current_alias
 from ml.tracking import configure_mlflow
 from ml.truth import load_truth
@@ -76,13 +76,13 @@ def validate_challenger(lane: str, settings: Settings | None = None,
         return _record(client, name, challenger, champion, False, checks, numbers, (start, end), "none: not compared")
 
     estimate = "none: no champion to compare with"
-    ch = policy_metrics(window, mlflow.xgboost.load_model(challenger.uri).predict_proba(window[inputs])[:, 1],
+    ch = policy_metrics(window, predict(mlflow.xgboost.load_model(challenger.uri), window, inputs),
                         settings, lane, truth)
     numbers |= {f"challenger_{k}": v for k, v in ch.items() if "_office_" not in k}
     if champion is not None and champion.version != challenger.version:
         champ_inputs = _inputs(champion)
         if sorted(champ_inputs) == sorted(table_features):
-            cp = policy_metrics(window, mlflow.xgboost.load_model(champion.uri).predict_proba(window[champ_inputs])[:, 1],
+            cp = policy_metrics(window, predict(mlflow.xgboost.load_model(champion.uri), window, champ_inputs),
                                 settings, lane, truth)
             numbers |= {f"champion_{k}": v for k, v in cp.items() if "_office_" not in k}
             estimate, a, b = precision_estimate(ch, cp)

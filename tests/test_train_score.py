@@ -170,3 +170,30 @@ def _office_day_sizes(until: date) -> list[int]:
     features, _ = build_world()
     later = features[features["item_date"] > until]
     return later.groupby(["item_date", "office_id"]).size().tolist()
+
+
+def test_code_columns_train_as_categories_and_unseen_codes_score(world):
+    """c_* columns are raw codes: trained as native XGBoost categories, in the signature as strings,
+    and a code never seen in training scores as missing instead of failing the day."""
+    from mlflow.models import get_model_info
+
+    wh = Warehouse(world)
+    table = f"marts.fct_{LANE}_features"
+    frame = wh.query_df(f"select * from {table}")
+    rng = np.random.default_rng(3)
+    # The route signal is also carried by a seller code; today's traffic brings sellers never seen before.
+    frame["c_seller"] = np.where(frame["f_route_risk"] > 0.8, "S-hot", rng.choice(["S1", "S2", "S3"], len(frame)))
+    today = pd.to_datetime(frame["item_date"]).dt.date == NEW_DAY
+    frame.loc[today, "c_seller"] = rng.choice(["S-new", "S1", None], today.sum())
+    wh.execute(f"drop table {table}")
+    wh.replace_partition("marts", f"fct_{LANE}_features", frame, {})
+
+    trained = train_lane(LANE, world, trials=0)
+    assert "c_seller" in trained["features"]
+    signature = get_model_info(f"models:/{trained['model_name']}/{trained['model_version']}").signature
+    assert signature.inputs.input_types_dict()["c_seller"].name == "string"
+    result = score_day(LANE, NEW_DAY, world)
+    table_rows = wh.query_df("select * from scoring.daily_selection where lane = ? and item_date = ?", [LANE, NEW_DAY])
+    assert result["rows"] == len(table_rows) == 400 and table_rows["score"].notna().all()
+    assert table_rows.loc[table_rows["selected"], "reasons"].str.len().gt(0).all()
+    assert table_rows.loc[table_rows["selected"], "reasons"].str.contains("c_seller=").any()

@@ -3,7 +3,7 @@
 Feature columns are found by their prefix so a new dbt feature needs no Python change; the model
 signature then pins the set a given model version was trained on. ``f_`` columns are numbers; ``c_``
 columns are raw codes (HS6, declarant, countries, ...) that XGBoost splits on as native categories
-(no feature table has them yet: on KCS they need other training parameters to pay, see docs).
+(cargo: KCS precision at 5 % 0.72 -> 0.74, at 1 % 0.84 -> 0.95; see docs/architecture.md).
 """
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ def _floor(lane: str, settings, day: dt.date) -> dict:
     import xgboost
 
     from customs_risk.warehouse import Warehouse
-    from ml.features import feature_table
+    from ml.features import feature_table, model_frame, typed
     from ml.tracking import configure_mlflow
 
     configure_mlflow(lane, settings)
@@ -63,9 +63,9 @@ def _floor(lane: str, settings, day: dt.date) -> dict:
     booster = model.get_booster() if hasattr(model, "get_booster") else model
     schema, table = feature_table(lane)
     frame = Warehouse(settings).query_df(f"select * from {schema}.{table} where item_date = ?", [day])
-    X = frame[booster.feature_names]
+    X = model_frame(model, typed(frame), booster.feature_names)
     start = time.perf_counter()
-    booster.predict(xgboost.DMatrix(X))
+    booster.predict(xgboost.DMatrix(X, enable_categorical=True))
     seconds = time.perf_counter() - start
     return {"rows": len(X), "seconds": round(seconds, 3), "rows_per_s": round(len(X) / seconds) if seconds else None,
             "n_trees": booster.num_boosted_rounds(), "n_features": len(booster.feature_names),

@@ -16,6 +16,12 @@ from customs_risk.settings import Settings
 from ml.metrics import ranking_metrics
 from ml.selection import select_within_offices
 
+# Below this many random-sample labelled rows (audit + exploration) in a window, estimates from them are
+# noise: the unbiased precision is then not logged and the gate falls back to the biased estimate.
+MIN_AUDIT_ROWS = 50
+UNBIASED = "ipw_random_sample"
+BIASED = "biased_labelled"
+
 
 def capacity_pct(settings: Settings, lane: str) -> float:
     return 100.0 * float(settings.capacity_share[lane])
@@ -25,7 +31,7 @@ def finite(metrics: dict[str, float]) -> dict[str, float]:
     return {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(float(v))}
 
 
-def _select(window: pd.DataFrame, scores: np.ndarray, settings: Settings, lane: str) -> pd.Series:
+def select_at_capacity(window: pd.DataFrame, scores: np.ndarray, settings: Settings, lane: str) -> pd.Series:
     """Boolean per row of ``window`` (in its order): selected at capacity per day and office."""
     scored = window[["item_id", "item_date", "office_id"]].assign(score=scores, _pos=np.arange(len(window)))
     picked = select_within_offices(scored, settings.capacity_share[lane], group_by=("item_date", "office_id"),
@@ -33,6 +39,55 @@ def _select(window: pd.DataFrame, scores: np.ndarray, settings: Settings, lane: 
     mask = np.zeros(len(window), dtype=bool)
     mask[picked.loc[picked["selected"], "_pos"].to_numpy()] = True
     return pd.Series(mask, index=window.index)
+
+
+def exploration_propensity(window: pd.DataFrame, settings: Settings, lane: str) -> np.ndarray:
+    """Per row of ``window``: the logged probability that live scoring explored the item (0 where it was
+    not scored, or was a model pick), from ``scoring.daily_selection``."""
+    from customs_risk.warehouse import Warehouse
+
+    out = np.zeros(len(window))
+    if window.empty:
+        return out
+    warehouse = Warehouse(settings)
+    if not warehouse.table_exists("scoring", "daily_selection"):
+        return out
+    logged = warehouse.query_df(
+        "select item_id, propensity from scoring.daily_selection where lane = ? and item_date between ? and ? "
+        "and coalesce(why, '') <> 'model'", [lane, min(window["item_date"]), max(window["item_date"])])
+    if logged.empty:
+        return out
+    mapped = window["item_id"].astype(str).map(logged.set_index(logged["item_id"].astype(str))["propensity"])
+    return mapped.fillna(0.0).to_numpy(dtype=float)
+
+
+def random_sample_weights(window: pd.DataFrame, settings: Settings, lane: str) -> np.ndarray:
+    """Inverse-propensity weight of each labelled row that a random mechanism chose (the historic
+    uniform audit, or live exploration with its logged propensity); 0 for every other row.
+
+    The inclusion probability of such an item is its day's audit share plus its exploration
+    propensity, so each weight stands for the unlabelled items it represents (Horvitz-Thompson).
+    Rule and model picks are not random samples of anything and get 0.
+    """
+    labelled = window["label"].notna().to_numpy()
+    audit = window["is_audit"].fillna(False).astype(bool).to_numpy() & labelled
+    reason = window["selection_reason"].astype(object).to_numpy() if "selection_reason" in window else None
+    explored = (reason == "exploration") & labelled if reason is not None else np.zeros(len(window), bool)
+    days = window["item_date"].to_numpy()
+    day_items = pd.Series(days).map(pd.Series(days).value_counts()).to_numpy(dtype=float)
+    day_audit = pd.Series(days).map(pd.Series(days[audit]).value_counts()).fillna(0).to_numpy(dtype=float)
+    audit_share = np.divide(day_audit, day_items, out=np.zeros(len(window)), where=day_items > 0)
+    pi = np.clip(audit_share + exploration_propensity(window, settings, lane), 0.0, 1.0)
+    sampled = (audit | explored) & (pi > 0)
+    return np.where(sampled, np.divide(1.0, pi, out=np.zeros(len(window)), where=pi > 0), 0.0)
+
+
+def unbiased_precision(y: np.ndarray, selected: np.ndarray, weights: np.ndarray) -> tuple[float, int]:
+    """(weighted hit rate of the policy's picks among the random-sample rows, rows it rests on)."""
+    use = selected & (weights > 0)
+    if not use.any():
+        return float("nan"), 0
+    return float(np.sum(weights[use] * y[use]) / np.sum(weights[use])), int(use.sum())
 
 
 def policy_metrics(window: pd.DataFrame, scores: np.ndarray, settings: Settings, lane: str,
@@ -43,6 +98,9 @@ def policy_metrics(window: pd.DataFrame, scores: np.ndarray, settings: Settings,
     - ``precision_at_{k}pct``/``recall_at_{k}pct``/``auc`` on the labelled rows (the DATE measures);
     - ``precision_at_capacity``/``recall_at_capacity``: labelled rows the policy selects at capacity,
       overall and per office (``..._office_<id>``);
+    - ``unbiased_precision_at_capacity``: the same precision on the random-sample rows only (audit and
+      exploration, inverse-propensity weighted), logged when there are at least ``MIN_AUDIT_ROWS`` of
+      them, with ``random_sample_rows`` and ``random_sample_selected`` (the picks it rests on);
     - with the simulator's truth: ``true_hit_rate_at_capacity`` and ``true_recall_at_capacity`` over
       every item of the window, labelled or not.
     """
@@ -52,7 +110,7 @@ def policy_metrics(window: pd.DataFrame, scores: np.ndarray, settings: Settings,
     out: dict[str, float] = {}
     if labelled.any():
         out |= ranking_metrics(y[labelled].astype(int), scores[labelled], ids=window["item_id"].to_numpy()[labelled])
-    selected = _select(window, scores, settings, lane).to_numpy()
+    selected = select_at_capacity(window, scores, settings, lane).to_numpy()
 
     def at_capacity(mask: np.ndarray, suffix: str) -> None:
         lab = mask & labelled
@@ -66,6 +124,13 @@ def policy_metrics(window: pd.DataFrame, scores: np.ndarray, settings: Settings,
     for office in sorted(set(offices)):
         at_capacity(offices == office, f"_office_{office}")
     out["selected_at_capacity"] = float(selected.sum())
+    weights = random_sample_weights(window, settings, lane)
+    n_random = int((weights > 0).sum())
+    out["random_sample_rows"] = float(n_random)
+    if n_random >= MIN_AUDIT_ROWS:
+        value, used = unbiased_precision(np.nan_to_num(y), selected, weights)
+        out["unbiased_precision_at_capacity"] = value
+        out["random_sample_selected"] = float(used)
     if truth is not None and len(truth):
         risky = window["item_id"].map(truth.set_index("item_id")["is_risky"])
         known = risky.notna().to_numpy()

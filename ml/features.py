@@ -1,7 +1,9 @@
 """Reading the dbt feature tables: the contract between the marts and the models.
 
-Feature columns are found by their ``f_`` prefix so a new dbt feature needs no Python change; the
-model signature then pins the set a given model version was trained on.
+Feature columns are found by their prefix so a new dbt feature needs no Python change; the model
+signature then pins the set a given model version was trained on. ``f_`` columns are numbers; ``c_``
+columns are raw codes (HS6, declarant, countries, ...) that XGBoost splits on as native categories
+(cargo: KCS precision at 5 % 0.72 -> 0.74, at 1 % 0.84 -> 0.95; see docs/architecture.md).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from customs_risk.settings import LANES, Settings
 from customs_risk.warehouse import Warehouse
 
 FEATURE_PREFIX = "f_"
+CATEGORY_PREFIX = "c_"
 KEY_COLUMNS = ("item_id", "item_date", "office_id", "label", "selection_reason", "is_audit")
 # dbt's incremental bookkeeping (when a row's inputs were loaded): not data, so not in any dataset digest.
 BOOKKEEPING_COLUMNS = ("inputs_loaded_at",)
@@ -26,7 +29,45 @@ def feature_table(lane: str) -> tuple[str, str]:
 
 
 def feature_columns(columns) -> list[str]:
-    return [c for c in columns if str(c).startswith(FEATURE_PREFIX)]
+    return [c for c in columns if str(c).startswith((FEATURE_PREFIX, CATEGORY_PREFIX))]
+
+
+def category_columns(columns) -> list[str]:
+    return [c for c in columns if str(c).startswith(CATEGORY_PREFIX)]
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as float64, codes as pandas categories (in place, returned for chaining)."""
+    features = feature_columns(frame.columns)
+    cats = category_columns(features)
+    numbers = [c for c in features if c not in cats]
+    if numbers:
+        frame[numbers] = frame[numbers].astype("float64")
+    for c in cats:
+        frame[c] = frame[c].astype("string").astype("category")
+    return frame
+
+
+def model_frame(model, frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """``frame[features]`` ready for ``model``: each code column re-coded to the categories the model
+    was trained on, so a code never seen in training is missing (XGBoost refuses unknown categories)."""
+    X = frame[features]
+    cats = category_columns(features)
+    if not cats:
+        return X
+    known = dict(model.get_booster().get_categories(export_to_arrow=True).to_arrow())
+    X = X.copy()
+    for c in cats:
+        values = X[c].astype(object).where(X[c].notna(), None)
+        trained = known.get(c)
+        categories = [] if trained is None else trained.to_pylist()
+        X[c] = pd.Categorical(values, categories=categories)
+    return X
+
+
+def predict(model, frame: pd.DataFrame, features: list[str]):
+    """Risk scores of ``frame``'s rows (probability of a finding)."""
+    return model.predict_proba(model_frame(model, frame, features))[:, 1]
 
 
 def load_features(
@@ -54,5 +95,4 @@ def load_features(
     features = feature_columns(df.columns)
     if not features:
         raise ValueError(f"{schema}.{table} has no {FEATURE_PREFIX}* feature columns")
-    df[features] = df[features].astype("float64")
-    return df
+    return typed(df)

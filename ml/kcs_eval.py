@@ -68,7 +68,7 @@ def evaluate(settings: Settings, variant: str = "production", train_file: Path =
 
     from customs_risk.transform import build
     from ingest.kcs import import_kcs
-    from ml.features import load_features
+    from ml.features import load_features, predict
     from ml.tracking import configure_mlflow
     from ml.train import SEARCH_TRIALS, train_lane
 
@@ -109,7 +109,7 @@ def evaluate(settings: Settings, variant: str = "production", train_file: Path =
     has_row = scored["item_date"].notna().to_numpy()
     scores = np.full(len(scored), np.nan)
     if has_row.any():
-        scores[has_row] = model.predict_proba(scored.loc[has_row, features])[:, 1]
+        scores[has_row] = predict(model, scored.loc[has_row], features)
     seconds["score"] = round(time.perf_counter() - t0, 1)
     y = scored["fraud"].to_numpy()
     metrics = ranking_metrics(y, scores, ids=scored["item_id"])

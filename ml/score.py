@@ -14,7 +14,7 @@ import pandas as pd
 from customs_risk.settings import Settings, get_settings
 from customs_risk.warehouse import Warehouse
 from ingest.contracts import OFFICES
-from ml.features import feature_columns, load_features
+from ml.features import feature_columns, load_features, model_frame, typed
 from ml.registry import ModelRef, champion
 from ml.selection import select_within_offices, selection_rng
 from ml.tracking import configure_mlflow
@@ -51,7 +51,8 @@ def reason_codes(model, X: pd.DataFrame, n: int = N_REASONS) -> list[str]:
 
     if X.empty:
         return []
-    contribs = model.get_booster().predict(DMatrix(X), pred_contribs=True)[:, :-1]  # last column: bias
+    dmatrix = DMatrix(X, enable_categorical=True)   # code columns arrive as categories (ml.features.model_frame)
+    contribs = model.get_booster().predict(dmatrix, pred_contribs=True)[:, :-1]  # last column: bias
     names = np.asarray(X.columns)
     order = np.argsort(-contribs, axis=1, kind="stable")[:, :n]
     return ["; ".join(f"{names[j]}={contribs[i, j]:+.2f}" for j in row) for i, row in enumerate(order)]
@@ -174,7 +175,7 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
     else:
         model = mlflow.xgboost.load_model(ref.uri)
         scored = rows[["item_id", "item_date", "office_id"]].assign(
-            score=model.predict_proba(rows[expected])[:, 1])
+            score=model.predict_proba(model_frame(model, rows, expected))[:, 1])
         out = select_within_offices(
             scored, settings.capacity_share[lane], settings.exploration_share,
             rng=selection_rng(settings.seed, lane, day), office_capacity=settings.office_capacity.get(lane),
@@ -183,8 +184,8 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
         reasons = pd.Series(None, index=out.index, dtype=object)
         picked = out.index[out["selected"].to_numpy()]
         if len(picked):
-            X = rows.set_index("item_id").loc[out.loc[picked, "item_id"], expected]
-            reasons.loc[picked] = reason_codes(model, X)
+            X = rows.set_index("item_id").loc[out.loc[picked, "item_id"]]
+            reasons.loc[picked] = reason_codes(model, model_frame(model, X, expected))
         out = out.assign(lane=lane, model_name=ref.name, model_version=ref.version, reasons=reasons)[list(COLUMNS)]
         out = out.sort_values(["office_id", "rank"], kind="mergesort").reset_index(drop=True)
 
@@ -316,7 +317,7 @@ def score_input(lane: str, path: Path, output: Path, fmt: str = "kcs", settings:
     _check_features(feature_columns(frame.columns), expected, ref)
     model = mlflow.xgboost.load_model(ref.uri)
     frame = frame.drop_duplicates("item_id").reset_index(drop=True)
-    X = frame[expected].astype("float64")
+    X = model_frame(model, typed(frame), expected)
     frame["score"] = model.predict_proba(X)[:, 1] if len(frame) else np.array([], dtype=float)
     order = rank_order(frame["score"].to_numpy(), frame["item_id"])
     frame["rank"] = 0

@@ -40,3 +40,18 @@ def policy_hit_rates(truth: pd.DataFrame, model_selected_ids: Iterable) -> dict[
         "true_hit_rate_random": float(truth["is_risky"].mean()) if len(truth) else float("nan"),
         "true_hit_rate_rule": true_hit_rate(rule_ids, truth),
     }
+
+
+def pattern_recall(truth: pd.DataFrame, model_selected_ids: Iterable) -> dict[str, dict[str, float]]:
+    """Which planted patterns a selection finds: per pattern, its items and the share of them the model
+    and the historic rules pick. ``background`` is risk with no signal, the floor no policy should beat."""
+    risky = truth[truth["is_risky"]]
+    picked = risky["item_id"].isin(set(map(str, model_selected_ids)))
+    out = {}
+    for pattern, rows in risky.groupby(risky["pattern"].fillna("unknown"), sort=True):
+        mask = rows.index
+        out[str(pattern)] = {"items": float(len(rows)),
+                             "found_model": float(picked.loc[mask].sum()),
+                             "recall_model": float(picked.loc[mask].mean()),
+                             "recall_rule": float(rows["rule_selected"].mean())}
+    return out

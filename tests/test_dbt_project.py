@@ -272,7 +272,7 @@ def _comparable(df: pd.DataFrame) -> pd.DataFrame:
         values = df[column]
         if column == "item_date":
             out[column] = pd.to_datetime(values).astype("datetime64[ns]")
-        elif column == "selection_reason" or column == "office_id":
+        elif column in ("selection_reason", "office_id") or column.startswith("c_"):  # c_*: raw codes
             out[column] = values.astype(object).where(values.notna(), None)
         else:
             out[column] = pd.to_numeric(values.astype(object).where(values.notna(), None), errors="raise").astype("float64")

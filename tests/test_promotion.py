@@ -21,11 +21,22 @@ def _client(s):
     return MlflowClient(s.mlflow_tracking_uri, s.mlflow_tracking_uri)
 
 
+def mlflow_load_dict(run_id: str, path: str, s) -> dict:
+    import mlflow
+
+    mlflow.set_tracking_uri(s.mlflow_tracking_uri)
+    return mlflow.artifacts.load_dict(f"runs:/{run_id}/{path}")
+
+
 def _aliases(s) -> dict[str, int]:
     return {a: int(v) for a, v in _client(s).get_registered_model(s.model_name(LANE)).aliases.items()}
 
 
-def test_gate_passes_equal_model_then_promote_is_idempotent_and_rollback_restores(world):
+def test_gate_passes_equal_model_then_promote_is_idempotent_and_rollback_restores(world, monkeypatch):
+    import ml.train
+
+    # The small world's inner window holds ~30 positives; let the search and early stopping run anyway.
+    monkeypatch.setattr(ml.train, "MIN_STOP_POSITIVES", 10)
     first = train_lane(LANE, world, trials=2)
     assert first["promoted"] and _aliases(world) == {"champion": 1, "challenger": 1}
     # Baselines sit beside the model run, same metric names; plots are artifacts.
@@ -35,7 +46,11 @@ def test_gate_passes_equal_model_then_promote_is_idempotent_and_rollback_restore
     policies = {r.data.tags.get("policy") for r in runs if r.data.tags.get("stage") == "baseline"}
     assert policies == {"random", "rule"}            # no champion existed yet
     artifacts = {a.path for a in _client(world).list_artifacts(first["run_id"], "plots")}
-    assert artifacts == {"plots/pr_curve.png", "plots/feature_importance.png"}
+    assert artifacts == {"plots/pr_curve.png", "plots/feature_importance.png", "plots/patterns_found.png"}
+    # The planted patterns the model finds at capacity, beside the rules, from the simulator's truth.
+    found = mlflow_load_dict(first["run_id"], "patterns_found.json", world)["patterns"]
+    assert set(found) == {"route"} and found["route"]["items"] > 0
+    assert first["metrics"]["true_recall_pattern_route"] == found["route"]["recall_model"]
     assert any(k.startswith("precision_at_capacity_office_") for k in first["metrics"])
     assert first["baselines"]["random"]["true_hit_rate_at_capacity"] < first["metrics"]["true_hit_rate_at_capacity"]
 
@@ -136,3 +151,76 @@ def test_train_dag_skips_a_lane_with_too_little_data(settings):
     # champion it trains (and skips here for the same lack of data).
     with pytest.raises(AirflowSkipException, match="labelled rows over 1 days"):
         module._train(LANE, triggering_asset_events={"raw_inspections": ["event"]})
+
+
+def _scramble_training_days(world) -> None:
+    """Destroy the signal before the last days so the next model trained is worse on the truth."""
+    wh = Warehouse(world)
+    table = f"marts.fct_{LANE}_features"
+    frame = wh.query_df(f"select * from {table}")
+    early = frame["item_date"] < frame["item_date"].max() - np.timedelta64(3, "D")
+    rng = np.random.default_rng(0)
+    for col in ("f_route_risk", "f_new_consignee"):
+        frame.loc[early, col] = rng.permutation(frame.loc[early, col].to_numpy())
+    wh.execute(f"drop table {table}")
+    wh.replace_partition("marts", f"fct_{LANE}_features", frame, {})
+
+
+def test_gate_judges_on_random_sample_rows_not_rule_biased_labels(world):
+    """Rule-picked labels are rewritten so that the biased estimate favours a worse challenger; with
+    enough audit rows the gate must ignore them, reject the challenger and say which estimate it used."""
+    import datetime as dt
+
+    import mlflow
+
+    from ml.evaluation import UNBIASED, select_at_capacity
+    from ml.features import feature_columns, load_features
+
+    champ = train_lane(LANE, world, trials=0)
+    _scramble_training_days(world)
+    chall = train_lane(LANE, world, trials=0)
+    start, end = (dt.date.fromisoformat(chall["window"][k]) for k in ("valid_start", "valid_end"))
+
+    wh = Warehouse(world)
+    table = f"marts.fct_{LANE}_features"
+    frame = load_features(LANE, world)
+    window = frame[(frame["item_date"] >= start) & (frame["item_date"] <= end)]
+    features = feature_columns(frame.columns)
+    picks = {}
+    for run in (champ, chall):
+        model = mlflow.xgboost.load_model(f"models:/{run['model_name']}/{run['model_version']}")
+        picks[run["model_version"]] = select_at_capacity(window, model.predict_proba(window[features])[:, 1], world, LANE)
+    rule_rows = window["label"].notna() & ~window["is_audit"].astype(bool)
+    raw = wh.query_df(f"select * from {table}")
+    raw = raw.set_index("item_id")
+    raw.loc[window.index[rule_rows & picks[chall["model_version"]]].map(window["item_id"]), "label"] = 1
+    raw.loc[window.index[rule_rows & ~picks[chall["model_version"]]].map(window["item_id"]), "label"] = 0
+    wh.execute(f"drop table {table}")
+    wh.replace_partition("marts", f"fct_{LANE}_features", raw.reset_index(), {})
+
+    verdict = validate_challenger(LANE, world)
+    numbers = verdict["numbers"]
+    # The biased estimate would have promoted the worse challenger ...
+    assert numbers["challenger_precision_at_capacity"] > numbers["champion_precision_at_capacity"] + 0.02
+    # ... the gate judged on the audit rows instead, and says so.
+    assert numbers["random_sample_rows"] >= 50
+    assert verdict["precision_estimate"] == UNBIASED
+    assert numbers["challenger_precision_used"] == numbers["challenger_unbiased_precision_at_capacity"]
+    assert not verdict["passed"] and "vs_champion: FAIL" in verdict["reason"], verdict["reason"]
+    tags = _client(world).get_model_version(world.model_name(LANE), str(chall["model_version"])).tags
+    assert tags["gate.precision_estimate"] == UNBIASED
+
+
+def test_gate_falls_back_to_the_labelled_estimate_without_enough_audit_rows(world):
+    wh = Warehouse(world)
+    table = f"marts.fct_{LANE}_features"
+    frame = wh.query_df(f"select * from {table}")
+    frame["is_audit"] = False
+    frame["selection_reason"] = frame["selection_reason"].where(frame["label"].isna(), "rule")
+    wh.execute(f"drop table {table}")
+    wh.replace_partition("marts", f"fct_{LANE}_features", frame, {})
+    train_lane(LANE, world, trials=0)
+    train_lane(LANE, world, trials=0)
+    verdict = validate_challenger(LANE, world)
+    assert verdict["precision_estimate"].startswith("biased_labelled (only 0 random-sample rows")
+    assert verdict["numbers"]["challenger_precision_used"] == verdict["numbers"]["challenger_precision_at_capacity"]

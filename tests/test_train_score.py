@@ -138,3 +138,62 @@ def test_selection_policy_is_seeded_and_explores_only_the_unselected():
         assert rows.loc[rows["why"] == "exploration", "propensity"].eq(5 / 95).all()
     other = select_within_offices(scored, 0.1, 0.5, rng=selection_rng(42, LANE, NEW_DAY + timedelta(days=1)))
     assert set(other.loc[other["why"] == "exploration", "item_id"]) != set(one.loc[one["why"] == "exploration", "item_id"])
+
+
+def test_few_positives_train_fixed_rounds_without_search(world):
+    """A training window whose last days hold a handful of positives neither searches nor early-stops
+    on them (that gave 2-tree models on demo days): the default parameters run fixed rounds."""
+    from ml.train import FIXED_ROUNDS
+
+    result = train_lane(LANE, world, trials=2)
+    run = _client(world).get_run(result["run_id"])
+    assert run.data.params["search"].startswith("skipped: ") and "positives" in run.data.params["search"]
+    assert run.data.params["best_iteration"] == str(FIXED_ROUNDS - 1)
+    assert run.data.tags["early_stopping_window"].startswith(f"none: {FIXED_ROUNDS} rounds")
+    assert result["metrics"]["true_hit_rate_model"] > result["metrics"]["true_hit_rate_rule"]
+
+
+def test_lift_over_held_out_days_sits_between_random_and_the_ceiling(world):
+    from ml.lift import lane_lift
+
+    until = START + timedelta(days=10)
+    result = lane_lift(LANE, world, until)
+    assert result["eval_days"] == f"{until + timedelta(days=1)}..{NEW_DAY}" and result["n_days"] == 5
+    assert result["train_rows"] > 0 and result["picks_model"] == sum(
+        capacity_count(0.1, n) for n in _office_day_sizes(until))
+    assert result["random"] < result["model"] <= result["ceiling_at_capacity"]
+    assert result["rule_at_capacity"] <= result["rule"]       # the rules' own, smaller list is purer
+    assert set(result["patterns"]) == {"route"} and len(result["per_day"]) == 5
+
+
+def _office_day_sizes(until: date) -> list[int]:
+    features, _ = build_world()
+    later = features[features["item_date"] > until]
+    return later.groupby(["item_date", "office_id"]).size().tolist()
+
+
+def test_code_columns_train_as_categories_and_unseen_codes_score(world):
+    """c_* columns are raw codes: trained as native XGBoost categories, in the signature as strings,
+    and a code never seen in training scores as missing instead of failing the day."""
+    from mlflow.models import get_model_info
+
+    wh = Warehouse(world)
+    table = f"marts.fct_{LANE}_features"
+    frame = wh.query_df(f"select * from {table}")
+    rng = np.random.default_rng(3)
+    # The route signal is also carried by a seller code; today's traffic brings sellers never seen before.
+    frame["c_seller"] = np.where(frame["f_route_risk"] > 0.8, "S-hot", rng.choice(["S1", "S2", "S3"], len(frame)))
+    today = pd.to_datetime(frame["item_date"]).dt.date == NEW_DAY
+    frame.loc[today, "c_seller"] = rng.choice(["S-new", "S1", None], today.sum())
+    wh.execute(f"drop table {table}")
+    wh.replace_partition("marts", f"fct_{LANE}_features", frame, {})
+
+    trained = train_lane(LANE, world, trials=0)
+    assert "c_seller" in trained["features"]
+    signature = get_model_info(f"models:/{trained['model_name']}/{trained['model_version']}").signature
+    assert signature.inputs.input_types_dict()["c_seller"].name == "string"
+    result = score_day(LANE, NEW_DAY, world)
+    table_rows = wh.query_df("select * from scoring.daily_selection where lane = ? and item_date = ?", [LANE, NEW_DAY])
+    assert result["rows"] == len(table_rows) == 400 and table_rows["score"].notna().all()
+    assert table_rows.loc[table_rows["selected"], "reasons"].str.len().gt(0).all()
+    assert table_rows.loc[table_rows["selected"], "reasons"].str.contains("c_seller=").any()

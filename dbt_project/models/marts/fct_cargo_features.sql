@@ -1,10 +1,14 @@
 {{ config(materialized='incremental', unique_key='item_id', incremental_strategy='delete+insert', on_schema_change='fail') }}
 -- Point-in-time features of import declarations, one row per declaration item: only outcomes recorded
 -- before the declaration date (all history and 30/90/365-day windows) and traffic up to that day.
+-- c_* columns are the declaration's raw codes, for the model to split on as native categories.
 -- Incremental: the new days' items, the items of days after newly recorded outcomes (their profiles
 -- change) and the items whose own outcome changed (macros/incremental.sql).
 {%- set rebuild = item_rebuild_window('cargo', [(ref('stg_declarations'), 'declaration_date'), (ref('int_item_outcomes'), add_days('first_inspection_date', 1))]) %}
 {%- set windows = ['all', 30, 90, 365] %}
+{%- set code_columns = ['office_id', 'process_type', 'import_type', 'import_use', 'payment_type', 'transport_mode',
+    'declarant_id', 'importer_id', 'seller_id', 'courier_id', 'hs6', 'departure_country', 'origin_country',
+    'tax_type', 'origin_indicator'] %}
 
 with
 
@@ -69,7 +73,10 @@ declaration_features as (
         cast(case when items.origin_indicator = 'N' then 1 else 0 end as double precision) as f_origin_indicator_n,
         cast(substr(items.hs6, 1, 2) as double precision) as f_hs_chapter,
         cast(case when importer_seller_first_seen.first_seen_date = items.declaration_date then 1 else 0 end
-            as double precision) as f_is_new_importer_seller
+            as double precision) as f_is_new_importer_seller,
+        {%- for column in code_columns %}
+        items.{{ column }} as c_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from items
     left join unit_value_reference
         on unit_value_reference.hs6 = items.hs6
@@ -112,6 +119,9 @@ final as (
         declaration_features.f_origin_indicator_n,
         declaration_features.f_hs_chapter,
         declaration_features.f_is_new_importer_seller,
+        {%- for column in code_columns %}
+        declaration_features.c_{{ column }},
+        {%- endfor %}
         {{ profile_feature_columns('cargo', 'history_features', windows) }}
         history_features.f_origin_indicator_consistency,
         history_features.f_lane_prior_hit_rate,

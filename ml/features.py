@@ -71,9 +71,12 @@ def predict(model, frame: pd.DataFrame, features: list[str]):
 
 
 def load_features(
-    lane: str, settings: Settings, *, as_of: date | None = None, day: date | None = None
+    lane: str, settings: Settings, *, as_of: date | None = None, day: date | None = None,
+    since: date | None = None, labelled_only: bool = False,
 ) -> pd.DataFrame:
-    """Rows of the lane's feature table up to ``as_of`` (point in time) or on one ``day``.
+    """Rows of the lane's feature table up to ``as_of`` (point in time, from ``since`` when given) or on
+    one ``day``; only inspected rows with ``labelled_only`` (what training fits on: a few % of traffic,
+    so 90 full days fit in memory when all items would not).
 
     Ordered by (item_date, item_id) so the same data always gives the same frame, hence the same
     dataset digest and the same model.
@@ -82,11 +85,17 @@ def load_features(
     warehouse = Warehouse(settings)
     if not warehouse.table_exists(schema, table):
         raise LookupError(f"feature table {schema}.{table} does not exist: build the dbt marts first")
-    where, params = "", []
+    conditions, params = [], []
     if day is not None:
-        where, params = "where item_date = ?", [day]
-    elif as_of is not None:
-        where, params = "where item_date <= ?", [as_of]
+        conditions, params = ["item_date = ?"], [day]
+    else:
+        for condition, value in (("item_date >= ?", since), ("item_date <= ?", as_of)):
+            if value is not None:
+                conditions.append(condition)
+                params.append(value)
+    if labelled_only:
+        conditions.append("label is not null")
+    where = f"where {' and '.join(conditions)}" if conditions else ""
     df = warehouse.query_df(f'select * from "{schema}"."{table}" {where} order by item_date, item_id', params)
     df = df.drop(columns=[c for c in BOOKKEEPING_COLUMNS if c in df.columns])
     df["item_date"] = pd.to_datetime(df["item_date"]).dt.date

@@ -206,11 +206,12 @@ def train_lane(lane: str, settings: Settings | None = None, as_of: date | None =
     from mlflow.models import infer_signature
 
     settings = settings or get_settings()
-    frame = load_features(lane, settings, as_of=as_of)
-    features = feature_columns(frame.columns)
-    labelled = frame[frame["label"].notna()].copy()
+    labelled = load_features(lane, settings, as_of=as_of, labelled_only=True)
+    features = feature_columns(labelled.columns)
     labelled["label"] = labelled["label"].astype("int64")
     train_days, valid_days = out_of_time_split(labelled, lane)
+    # Every item of the validation window, labelled or not: what a day's selection ranks.
+    window_frame = load_features(lane, settings, since=valid_days[0], as_of=valid_days[-1])
     train = labelled[labelled["item_date"].isin(train_days)]
     valid = labelled[labelled["item_date"].isin(valid_days)]
     y_train = train["label"].to_numpy()
@@ -252,8 +253,7 @@ def train_lane(lane: str, settings: Settings | None = None, as_of: date | None =
         if n_audit >= MIN_AUDIT_ROWS and audit_pos > 0:
             metrics |= ranking_metrics(y_valid[audit_mask], valid_scores[audit_mask],
                                        ids=valid["item_id"][audit_mask], prefix="audit_")
-        metrics |= _truth_metrics(lane, settings, model, frame, features, valid_days)
-        window_frame = frame[frame["item_date"].isin(valid_days)]
+        metrics |= _truth_metrics(lane, settings, model, window_frame, features, valid_days)
         truth = load_truth(settings, lane, valid_days)
         model_window = policy_metrics(window_frame, predict(model, window_frame, features),
                                       settings, lane, truth)

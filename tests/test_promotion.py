@@ -80,16 +80,8 @@ def test_gate_passes_equal_model_then_promote_is_idempotent_and_rollback_restore
 
 def test_worse_challenger_fails_the_gate_and_champion_stays(world):
     train_lane(LANE, world, trials=0)
-    wh = Warehouse(world)
-    table = f"marts.fct_{LANE}_features"
-    frame = wh.query_df(f"select * from {table}")
     # Scramble the signal in the training days only; the validation window keeps its true labels.
-    early = frame["item_date"] < frame["item_date"].max() - np.timedelta64(3, "D")
-    rng = np.random.default_rng(0)
-    for col in ("f_route_risk", "f_new_consignee"):
-        frame.loc[early, col] = rng.permutation(frame.loc[early, col].to_numpy())
-    wh.execute(f"drop table {table}")
-    wh.replace_partition("marts", f"fct_{LANE}_features", frame, {})
+    _scramble_training_days(world)
     train_lane(LANE, world, trials=0)
 
     result = promote(LANE, world)

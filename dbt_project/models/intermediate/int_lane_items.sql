@@ -1,6 +1,5 @@
 {{ config(materialized='view') }}
--- Every item of every lane in one shape (lane, item, day, office and the codes the dimensions describe),
--- with what inspection found. NULL where a lane has no such code (travellers have no importer).
+-- Every item of every lane in one shape (lane, item, day, office), with what inspection found.
 
 with
 
@@ -21,17 +20,13 @@ outcomes as (
 ),
 
 items as (
-    select 'cargo' as lane, declaration_id as item_id, declaration_date as item_date, office_id,
-        importer_id, cast(null as varchar) as consignee_key, seller_id, hs6, batch_date
+    select 'cargo' as lane, declaration_id as item_id, declaration_date as item_date, office_id, batch_date
     from declarations
     union all
-    select 'express' as lane, waybill_id as item_id, arrival_date as item_date, office_id,
-        cast(null as varchar) as importer_id, consignee_key, seller_id, hs6, batch_date
+    select 'express' as lane, waybill_id as item_id, arrival_date as item_date, office_id, batch_date
     from shipments
     union all
-    select 'traveller' as lane, arrival_id as item_id, arrival_date as item_date, office_id,
-        cast(null as varchar) as importer_id, cast(null as varchar) as consignee_key,
-        cast(null as varchar) as seller_id, cast(null as varchar) as hs6, batch_date
+    select 'traveller' as lane, arrival_id as item_id, arrival_date as item_date, office_id, batch_date
     from travellers
 ),
 

@@ -15,7 +15,8 @@ import numpy as np
 from customs_risk.settings import Settings, get_settings
 from ml.evaluation import BIASED, MIN_AUDIT_ROWS, UNBIASED, finite, policy_metrics, rule_scores
 from ml.features import feature_columns, load_features, predict
-from ml.registry import CHALLENGER, CHAMPION, ModelNotFoundError, ModelRef, _client, current_alias
+from ml.registry import (CHALLENGER, CHAMPION, ModelNotFoundError, ModelRef, current_alias, registry_client,
+                         validation_window)
 from ml.tracking import configure_mlflow
 from ml.truth import load_truth
 
@@ -30,11 +31,6 @@ class GateThresholds:
     # Where the simulator's truth says what the rules pick: the model's true hit rate at capacity must
     # not be below the rule policy's at the same capacity, minus this.
     rule_tolerance: float = 0.0
-
-
-def _window(client, ref: ModelRef) -> tuple[str, str]:
-    params = client.get_run(ref.run_id).data.params
-    return params["valid_start"], params["valid_end"]
 
 
 def _inputs(ref: ModelRef) -> list[str]:
@@ -54,12 +50,12 @@ def validate_challenger(lane: str, settings: Settings | None = None,
     settings = settings or get_settings()
     configure_mlflow(lane, settings)
     name = settings.model_name(lane)
-    client = _client(settings)
+    client = registry_client(settings)
     challenger = current_alias(settings, name, CHALLENGER)
     if challenger is None:
         raise ModelNotFoundError(f"{name} has no @{CHALLENGER}: train the lane first")
     champion = current_alias(settings, name, CHAMPION)
-    start, end = _window(client, challenger)
+    start, end = validation_window(client, challenger)
     frame = load_features(lane, settings)
     window = frame[(frame["item_date"] >= dt.date.fromisoformat(start)) & (frame["item_date"] <= dt.date.fromisoformat(end))]
     truth = load_truth(settings, lane, window["item_date"].unique())
@@ -158,7 +154,7 @@ def promote(lane: str, settings: Settings | None = None, rollback: bool = False,
     settings = settings or get_settings()
     configure_mlflow(lane, settings)
     name = settings.model_name(lane)
-    client = _client(settings)
+    client = registry_client(settings)
     if rollback:
         return _rollback(client, settings, name)
     challenger = current_alias(settings, name, CHALLENGER)

@@ -31,17 +31,23 @@ class ModelRef:
         return f"models:/{self.name}/{self.version}"
 
 
-def _client(settings: Settings):
+def registry_client(settings: Settings):
     from mlflow import MlflowClient
 
     return MlflowClient(settings.mlflow_tracking_uri, settings.mlflow_tracking_uri)
+
+
+def validation_window(client, ref: ModelRef) -> tuple[str, str]:
+    """(first, last) day of the out-of-time window the version was validated on, from its run's params."""
+    params = client.get_run(ref.run_id).data.params
+    return params["valid_start"], params["valid_end"]
 
 
 def current_alias(settings: Settings, name: str, alias: str) -> ModelRef | None:
     """The version behind ``alias``, or None when the model or the alias does not exist."""
     from mlflow.exceptions import MlflowException
 
-    client = _client(settings)
+    client = registry_client(settings)
     try:
         registered = client.get_registered_model(name)
     except MlflowException as exc:
@@ -65,7 +71,7 @@ def should_promote(settings: Settings, name: str, version: int, metrics: dict[st
 
 def mark_new_version(settings: Settings, name: str, version: int, metrics: dict[str, float]) -> dict:
     """Point @challenger at the new version and, if the gate says so, @champion too."""
-    client = _client(settings)
+    client = registry_client(settings)
     client.set_registered_model_alias(name, CHALLENGER, str(version))
     promote, reason = should_promote(settings, name, version, metrics)
     if promote:

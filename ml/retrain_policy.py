@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from customs_risk.settings import Settings
 from customs_risk.warehouse import Warehouse
-from ml.registry import CHAMPION, _client, current_alias
+from ml.registry import CHAMPION, current_alias, registry_client, validation_window
 
 
 def new_labels_since_champion(lane: str, settings: Settings) -> tuple[int, str | None]:
@@ -14,9 +14,7 @@ def new_labels_since_champion(lane: str, settings: Settings) -> tuple[int, str |
     champion = current_alias(settings, settings.model_name(lane), CHAMPION)
     if champion is None:
         return 0, None
-    valid_end = _client(settings).get_run(champion.run_id).data.params.get("valid_end")
-    if valid_end is None:
-        return 0, None
+    valid_end = validation_window(registry_client(settings), champion)[1]
     counted = Warehouse(settings).query_df(
         "select count(*) as n from intermediate.int_item_outcomes where lane = ? and first_inspection_date > cast(? as date)",
         [lane, valid_end])

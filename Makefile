@@ -34,7 +34,7 @@ docs: setup
 
 # Regenerate the dbt manifest the transform DAG is rendered from (a test fails when it is stale).
 manifest: setup
-	$(UV) run python -m customs_risk.transform manifest
+	$(UV) run python -m transform.dbt_build manifest
 
 clean:
 	rm -rf var

@@ -34,7 +34,7 @@ def _count(warehouse, sql: str) -> int:
 
 def copy_seed_days(warehouse, seed_days: int, offset: int, last_day: dt.date) -> None:
     """Copy the seed days ``offset`` days forward (up to ``last_day``), loaded now (fresh loaded_at)."""
-    from ingest.contracts import CONTRACTS
+    from core.contracts import CONTRACTS
 
     for name, contract in CONTRACTS.items():
         suffix = f"'-w{offset // seed_days:02d}'"
@@ -55,11 +55,11 @@ def copy_seed_days(warehouse, seed_days: int, offset: int, last_day: dt.date) ->
 
 def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 7,
         results_path: Path = RESULTS, history_cache: Path | None = None, block_days: int = 14) -> dict:
-    from customs_risk import transform
-    from customs_risk.warehouse import Warehouse
-    from ingest.contracts import CONTRACTS
+    from transform import dbt_build as transform
+    from core.warehouse import Warehouse
+    from core.contracts import CONTRACTS
     from ingest.load import load_day
-    from ingest.simulator import simulate_day
+    from simworld.simulator import simulate_day
 
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--block-days", type=int, default=14, help="history days per incremental build")
     args = parser.parse_args(argv)
     from bench.run import bench_home
-    from customs_risk.settings import get_settings
+    from core.settings import get_settings
 
     bench_home("dbt")
 

@@ -28,7 +28,7 @@ def run(settings, scale: float = 1.0, results_path: Path = RESULTS) -> dict:
     import duckdb
 
     from ingest.load import load_day
-    from ingest.simulator import simulate_day
+    from simworld.simulator import simulate_day
 
     os.environ.setdefault("CUSTOMS_RISK_ALLOW_DEMO_KEY", "1")
     files = simulate_day(DAY, settings, scale=scale)
@@ -57,7 +57,7 @@ def run(settings, scale: float = 1.0, results_path: Path = RESULTS) -> dict:
 
 if __name__ == "__main__":
     from bench.run import bench_home
-    from customs_risk.settings import get_settings
+    from core.settings import get_settings
 
     scale = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
     bench_home("ingest")

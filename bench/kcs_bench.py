@@ -2,7 +2,7 @@
 
 ``python -m bench.kcs_bench [--variant production|strict|both] [--home DIR]``: each variant runs in a
 fresh project home (import kcs, dbt build, train_lane as of 2020-12-31, score 2021 Q1; see
-``ml.kcs_eval``), writes its figures under key ``"kcs"`` of ``bench/results.json`` (merged: other keys
+``simworld.kcs_eval``), writes its figures under key ``"kcs"`` of ``bench/results.json`` (merged: other keys
 stay) and logs them as a run ``kcs-bench-<variant>`` in the cargo MLflow experiment of that home.
 
 The issue's bar: precision >= 0.95 at 5 % and >= 0.88 at 10 % inspection. Published on a later quarter
@@ -27,8 +27,8 @@ PUBLISHED = {"xgboost": {"precision_at_5pct": 0.675, "precision_at_10pct": 0.579
 def run_variant(variant: str, home: Path, trials: int | None = None) -> dict:
     import mlflow
 
-    from customs_risk.settings import get_settings
-    from ml.kcs_eval import evaluate
+    from core.settings import get_settings
+    from simworld.kcs_eval import evaluate
     from ml.tracking import configure_mlflow
 
     shutil.rmtree(home, ignore_errors=True)
@@ -38,7 +38,7 @@ def run_variant(variant: str, home: Path, trials: int | None = None) -> dict:
     settings = get_settings()
     figures = evaluate(settings, variant, trials=trials)
     if variant == "production":
-        from ml.kcs_eval import diagnose
+        from simworld.kcs_eval import diagnose
 
         figures["diagnosis_inside_2020"] = diagnose(settings)
     figures["meets_bar"] = all(figures["metrics"][k] >= v for k, v in BAR.items())

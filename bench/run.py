@@ -60,10 +60,10 @@ def timed(label: str, timings: dict, func, *args, **kwargs):
 def run_pipeline_bench() -> dict:
     bench_home("pipeline")
     from customs_risk import stages
-    from customs_risk.settings import get_settings
-    from customs_risk.warehouse import Warehouse
-    from ingest.contracts import CONTRACTS
-    from ingest.simulator import FULL_DAY_VOLUMES
+    from core.settings import get_settings
+    from core.warehouse import Warehouse
+    from core.contracts import CONTRACTS
+    from simworld.simulator import FULL_DAY_VOLUMES, simulate_days
 
     settings = get_settings()
     scale = SHIPMENTS_PER_DAY / FULL_DAY_VOLUMES["shipments"]
@@ -71,7 +71,7 @@ def run_pipeline_bench() -> dict:
     last = days[-1]
     timings: dict[str, float] = {}
 
-    timed("simulate_all_days", timings, stages.simulate, days[0], len(days), scale, settings)
+    timed("simulate_all_days", timings, simulate_days, days[0], len(days), settings, scale)
     for day in days[:-1]:
         for source in CONTRACTS:
             stages.ingest(source, day, settings)
@@ -113,7 +113,7 @@ def _predict_floor(settings, day: dt.date) -> float:
     import mlflow
     import xgboost
 
-    from customs_risk.warehouse import Warehouse
+    from core.warehouse import Warehouse
     from ml.tracking import configure_mlflow
 
     configure_mlflow("express", settings)

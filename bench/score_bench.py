@@ -54,7 +54,7 @@ def _floor(lane: str, settings, day: dt.date) -> dict:
     import mlflow
     import xgboost
 
-    from customs_risk.warehouse import Warehouse
+    from core.warehouse import Warehouse
     from ml.features import feature_table, model_frame, typed
     from ml.tracking import configure_mlflow
 
@@ -75,9 +75,9 @@ def _floor(lane: str, settings, day: dt.date) -> dict:
 def run(history_days: int = 10, history_scale: float = 0.05) -> dict:
     bench_home("score")
     from customs_risk import stages
-    from customs_risk.settings import get_settings
-    from ingest.contracts import CONTRACTS
-    from ingest.simulator import FULL_DAY_VOLUMES, simulate_day
+    from core.settings import get_settings
+    from core.contracts import CONTRACTS
+    from simworld.simulator import FULL_DAY_VOLUMES, simulate_day
 
     settings = get_settings()
     concurrent = _concurrent_demo()

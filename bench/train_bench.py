@@ -24,8 +24,8 @@ LANES = ("express", "cargo", "traveller")
 
 def run(home: Path, results_path: Path = RESULTS) -> dict:
     os.environ.update({"CUSTOMS_RISK_HOME": str(home), "CUSTOMS_RISK_ALLOW_DEMO_KEY": "1"})
-    from customs_risk.settings import get_settings
-    from customs_risk.warehouse import Warehouse
+    from core.settings import get_settings
+    from core.warehouse import Warehouse
     from ml.train import SEARCH_TRIALS, train_lane
 
     settings = get_settings()

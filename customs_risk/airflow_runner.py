@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from customs_risk.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from airflow.sdk import Asset
 
-from customs_risk.settings import LANES
-from ingest.contracts import CONTRACTS
+from core.settings import LANES
+from core.contracts import CONTRACTS
 
 RAW = {source: Asset(name=f"raw_{source}", uri=f"x-customs-risk://warehouse/raw/{source}") for source in CONTRACTS}
 FEATURES = {lane: Asset(name=f"{lane}_features", uri=f"x-customs-risk://warehouse/marts/fct_{lane}_features")

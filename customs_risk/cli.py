@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from customs_risk.settings import LANES
+from core.settings import LANES
 
 SOURCES = ("declarations", "shipments", "travellers", "cctv_events", "inspections")
 
@@ -43,7 +43,7 @@ def _days(start: dt.date, end: dt.date | None) -> list[dt.date]:
 
 
 def cmd_simulate(args) -> None:
-    from customs_risk.stages import simulate
+    from customs_risk.demo import simulate
 
     written = simulate(args.start, args.days, args.scale)
     for day_files in written:
@@ -79,7 +79,7 @@ def cmd_score(args) -> None:
     if args.input is not None:
         from pathlib import Path
 
-        from ml.score import score_input
+        from customs_risk.score_file import score_input
 
         if args.date is not None:
             raise ValueError("give either --date (a day of warehouse traffic) or --input FILE, not both")
@@ -104,7 +104,7 @@ def cmd_promote(args) -> None:
 
 
 def cmd_docs(args) -> None:
-    from customs_risk.transform import docs
+    from transform.dbt_build import docs
 
     print(f"dbt docs: {docs()}")
 
@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="customs-risk",
         description="Choose which shipments, declarations and travellers to inspect each day. Each subcommand "
                     "runs one stage of the pipeline, the same code the Airflow DAGs run. Settings come from "
-                    "CUSTOMS_RISK_* environment variables (see customs_risk/settings.py).",
+                    "CUSTOMS_RISK_* environment variables (see core/settings.py).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -5,7 +5,9 @@ import datetime as dt
 import os
 import time
 
-from customs_risk.settings import Settings, get_settings
+from core.settings import Settings, get_settings
+from simworld.oracle import ORACLE
+from simworld.simulator import DEFAULT_SCALE, simulate_days
 
 DEFAULT_DAYS = 7
 DEFAULT_START = dt.date(2026, 3, 2)
@@ -15,6 +17,8 @@ def run_demo(days: int | None = None, scale: float | None = None, start: dt.date
              settings: Settings | None = None) -> dict:
     # Simulated people only: the published demo key is acceptable here and nowhere else.
     os.environ.setdefault("CUSTOMS_RISK_ALLOW_DEMO_KEY", "1")
+    # The simulated world knows the truth: its oracle adds true hit rates to training, gate and scoring.
+    os.environ.setdefault("CUSTOMS_RISK_ORACLE", ORACLE)
     settings = settings or get_settings()
     days = days or DEFAULT_DAYS
     start = start or DEFAULT_START
@@ -26,8 +30,6 @@ def run_demo(days: int | None = None, scale: float | None = None, start: dt.date
     clock = time.perf_counter()
     airflow_runner.configure(settings)
     timings["airflow setup"] = time.perf_counter() - clock
-
-    from customs_risk.stages import simulate
 
     clock = time.perf_counter()
     simulate(start, days, scale, settings)
@@ -58,8 +60,8 @@ def run_demo(days: int | None = None, scale: float | None = None, start: dt.date
 
 
 def summarise(settings: Settings, day: dt.date) -> dict:
-    from customs_risk.warehouse import Warehouse
-    from ingest.contracts import CONTRACTS
+    from core.warehouse import Warehouse
+    from core.contracts import CONTRACTS
 
     warehouse = Warehouse(settings)
     raw = {s: int(warehouse.query_df(f"select count(*) from raw.{s}").iloc[0, 0]) for s in CONTRACTS}
@@ -100,8 +102,8 @@ def _model_metrics(settings: Settings) -> dict:
 def _true_hit_rates(settings: Settings, day: dt.date) -> dict:
     """What only a simulator can tell: the share of truly risky items among today's picks
     (model and exploration), beside the historic rules and random selection."""
-    from customs_risk.warehouse import Warehouse
-    from ml.truth import load_truth, policy_hit_rates
+    from core.warehouse import Warehouse
+    from simworld.truth import load_truth, policy_hit_rates
 
     picks = Warehouse(settings).query_df(
         "select lane, item_id from scoring.daily_selection where item_date = ? and selected", [day])
@@ -146,3 +148,9 @@ def render(summary: dict, settings: Settings, day: dt.date) -> str:
         f"Airflow:         AIRFLOW_HOME={settings.airflow_home} uv run airflow standalone",
     ]
     return "\n".join(lines)
+
+
+def simulate(start: dt.date, days: int, scale: float | None = None, settings: Settings | None = None) -> list[dict]:
+    """Write simulated landing files (and their truth) for ``days`` days from ``start``."""
+    settings = settings or get_settings()
+    return simulate_days(start, days, settings, scale=DEFAULT_SCALE if scale is None else scale)

@@ -5,14 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from customs_risk.settings import Settings, get_settings
-
-
-def simulate(start: dt.date, days: int, scale: float | None = None, settings: Settings | None = None) -> list[dict]:
-    from ingest.simulator import DEFAULT_SCALE, simulate_days
-
-    settings = settings or get_settings()
-    return simulate_days(start, days, settings, scale=DEFAULT_SCALE if scale is None else scale)
+from core.settings import Settings, get_settings
 
 
 def ingest(source: str, day: dt.date, settings: Settings | None = None):
@@ -22,7 +15,7 @@ def ingest(source: str, day: dt.date, settings: Settings | None = None):
 
 
 def transform(select: str | None = None, settings: Settings | None = None) -> Any:
-    from customs_risk.transform import build
+    from transform.dbt_build import build
 
     return build(settings or get_settings(), select=select)
 

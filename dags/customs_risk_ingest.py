@@ -5,7 +5,7 @@ import pendulum
 from airflow.sdk import dag, get_current_context, task
 
 from customs_risk.assets import RAW, WAREHOUSE_POOL
-from ingest.contracts import CONTRACTS
+from core.contracts import CONTRACTS
 
 
 def _load(source: str) -> dict:

@@ -5,7 +5,7 @@ import pendulum
 from airflow.sdk import dag, get_current_context, task
 
 from customs_risk.assets import FEATURES, WAREHOUSE_POOL
-from customs_risk.settings import get_settings
+from core.settings import get_settings
 
 
 def _score(lane: str) -> dict:

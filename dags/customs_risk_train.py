@@ -9,7 +9,7 @@ import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
 from customs_risk.assets import RAW
-from customs_risk.settings import get_settings
+from core.settings import get_settings
 
 
 def _train(lane: str, triggering_asset_events=None) -> dict:

@@ -1,5 +1,5 @@
 """dbt build whenever every source has landed a new day: one task per dbt model (and seed), rendered from
-the committed, pruned manifest (``python -m customs_risk.transform manifest``), so a failing model shows
+the committed, pruned manifest (``python -m transform.dbt_build manifest``), so a failing model shows
 by name in the Airflow UI. Without that manifest it falls back to one task per layer."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pendulum
 from airflow.sdk import TaskGroup, dag, get_current_context, task
 
 from customs_risk.assets import FEATURES, RAW, WAREHOUSE_POOL
-from customs_risk.transform import dag_plan
+from transform.dbt_build import dag_plan
 
 LAYERS = {"staging": "path:seeds path:models/staging", "intermediate": "path:models/intermediate",
           "marts": "path:models/marts"}
@@ -16,9 +16,9 @@ LAYERS = {"staging": "path:seeds path:models/staging", "intermediate": "path:mod
 def _build(select: str) -> None:
     """``dbt build --select <node and its multi-parent tests> --indirect-selection cautious``; the tests
     read the rows from the run's oldest business day on (var test_since, macros/test_where.sql)."""
-    from customs_risk.settings import get_settings
+    from core.settings import get_settings
     from customs_risk.stages import days_from_context
-    from customs_risk.transform import build
+    from transform.dbt_build import build
 
     first_day = days_from_context(get_current_context())[0]
     build(get_settings(), select=select, light=True, vars={"test_since": first_day.isoformat()})

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ingest.contracts import Contract, Field
+from core.contracts import Contract, Field
 
 if TYPE_CHECKING:
     import pandas as pd

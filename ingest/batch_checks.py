@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ingest.contracts import Contract
+from core.contracts import Contract
 
 VOLUME_BAND = (0.3, 3.0)
 HISTORY_DAYS = 28

@@ -31,8 +31,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from customs_risk.settings import Settings, get_settings
-from ingest.contracts import DECLARATIONS, INSPECTIONS
+from core.settings import Settings, get_settings
+from core.contracts import DECLARATIONS, INSPECTIONS
 from ingest.load import LoadReport, landing_files, load_days
 from ingest.readers import BatchRejected, _decode
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from customs_risk.settings import Settings, get_settings
-from customs_risk.warehouse import Warehouse
+from core.settings import Settings, get_settings
+from core.warehouse import Warehouse
 from expectations.suites import BATCH_DAY, BATCH_DAY_END, day_part_column, is_typed, validate, value_column
-from ingest.contracts import CONTRACTS, Contract, Field, get_contract
+from core.contracts import CONTRACTS, Contract, Field, get_contract
 from ingest.pseudonymise import check_key, pseudonymise_column
 from ingest.readers import FILE, LINE, BatchRejected, LineError, read_landing_file
 

@@ -11,7 +11,7 @@ import hmac
 import os
 from typing import TYPE_CHECKING
 
-from customs_risk.settings import DEMO_KEY, Settings
+from core.settings import DEMO_KEY, Settings
 
 if TYPE_CHECKING:
     import pandas as pd

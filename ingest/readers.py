@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingest.contracts import Contract
+from core.contracts import Contract
 
 ENCODINGS = ("utf-8", "cp949")  # cp949 is the superset of EUC-KR that Korean systems still emit
 LINE, FILE = "_line", "_source_file"

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from customs_risk.settings import Settings
+from core.settings import Settings
 from ml.metrics import ranking_metrics
 from ml.selection import select_within_offices
 
@@ -44,7 +44,7 @@ def select_at_capacity(window: pd.DataFrame, scores: np.ndarray, settings: Setti
 def exploration_propensity(window: pd.DataFrame, settings: Settings, lane: str) -> np.ndarray:
     """Per row of ``window``: the logged probability that live scoring explored the item (0 where it was
     not scored, or was a model pick), from ``scoring.daily_selection``."""
-    from customs_risk.warehouse import Warehouse
+    from core.warehouse import Warehouse
 
     out = np.zeros(len(window))
     if window.empty:

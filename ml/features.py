@@ -11,8 +11,8 @@ from datetime import date
 
 import pandas as pd
 
-from customs_risk.settings import LANES, Settings
-from customs_risk.warehouse import Warehouse
+from core.settings import LANES, Settings
+from core.warehouse import Warehouse
 
 FEATURE_PREFIX = "f_"
 CATEGORY_PREFIX = "c_"

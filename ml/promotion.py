@@ -12,13 +12,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from customs_risk.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 from ml.evaluation import BIASED, MIN_AUDIT_ROWS, UNBIASED, finite, policy_metrics, rule_scores
 from ml.features import feature_columns, load_features, predict
 from ml.registry import (CHALLENGER, CHAMPION, ModelNotFoundError, ModelRef, current_alias, registry_client,
                          validation_window)
 from ml.tracking import configure_mlflow
-from ml.truth import load_truth
+from ml.oracle import truth_for
 
 PREVIOUS = "previous_champion"
 TAG = "gate."
@@ -58,7 +58,7 @@ def validate_challenger(lane: str, settings: Settings | None = None,
     start, end = validation_window(client, challenger)
     frame = load_features(lane, settings)
     window = frame[(frame["item_date"] >= dt.date.fromisoformat(start)) & (frame["item_date"] <= dt.date.fromisoformat(end))]
-    truth = load_truth(settings, lane, window["item_date"].unique())
+    truth = truth_for(settings, lane, window["item_date"].unique())
     checks: list[tuple[str, bool, str]] = []
     numbers: dict[str, float] = {}
 

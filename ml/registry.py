@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from customs_risk.settings import Settings
+from core.settings import Settings
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"

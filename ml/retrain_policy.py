@@ -3,8 +3,8 @@ the window its champion was validated on. New labels are what a retrain learns f
 every inspection batch would churn the registry for nothing."""
 from __future__ import annotations
 
-from customs_risk.settings import Settings
-from customs_risk.warehouse import Warehouse
+from core.settings import Settings
+from core.warehouse import Warehouse
 from ml.registry import CHAMPION, current_alias, registry_client, validation_window
 
 

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from customs_risk.settings import Settings, get_settings
-from customs_risk.warehouse import Warehouse
-from ingest.contracts import OFFICES
+from core.settings import Settings, get_settings
+from core.warehouse import Warehouse
+from core.contracts import OFFICES
 from ml.features import feature_columns, load_features, model_frame, typed
 from ml.registry import ModelRef, champion
 from ml.selection import select_within_offices, selection_rng
 from ml.tracking import configure_mlflow
-from ml.truth import load_truth, policy_hit_rates
+from ml.oracle import get_oracle
 
 SCHEMA, TABLE = "scoring", "daily_selection"
 COLUMNS = {
@@ -111,7 +111,7 @@ def write_summary_html(out: pd.DataFrame, lane: str, day: date, settings: Settin
     return path
 
 
-def _signature_inputs(ref: ModelRef) -> list[str]:
+def signature_inputs(ref: ModelRef) -> list[str]:
     from mlflow.models import get_model_info
 
     signature = get_model_info(ref.uri).signature
@@ -120,7 +120,7 @@ def _signature_inputs(ref: ModelRef) -> list[str]:
     return list(signature.inputs.input_names())
 
 
-def _check_features(day_columns: list[str], expected: list[str], ref: ModelRef) -> None:
+def check_features(day_columns: list[str], expected: list[str], ref: ModelRef) -> None:
     missing = [c for c in expected if c not in day_columns]
     extra = [c for c in day_columns if c not in expected]
     if missing or extra:
@@ -163,9 +163,9 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
     settings = settings or get_settings()
     configure_mlflow(lane, settings)
     ref = champion(settings, settings.model_name(lane))
-    expected = _signature_inputs(ref)
+    expected = signature_inputs(ref)
     rows = load_features(lane, settings, day=day)
-    _check_features(feature_columns(rows.columns), expected, ref)
+    check_features(feature_columns(rows.columns), expected, ref)
 
     result: dict = {"lane": lane, "day": str(day), "model_name": ref.name, "model_version": ref.version}
     if rows.empty:
@@ -206,153 +206,12 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
         "csv_offices": office_paths,
     }
     result["html"] = write_summary_html(out, lane, day, settings, result)
-    truth = load_truth(settings, lane, [day]) if len(out) else None
+    oracle = get_oracle(settings)
+    truth = oracle.truth(lane, [day]) if oracle is not None and len(out) else None
     if truth is not None:
         truth = truth[truth["item_id"].isin(out["item_id"])]
         if len(truth):
             picks = out.loc[out["why"] == "model", "item_id"]
             picks = picks[picks.isin(truth["item_id"])]
-            result["truth"] = policy_hit_rates(truth, picks)
+            result["truth"] = oracle.policy_hit_rates(truth, picks)
     return result
-
-
-INPUT_FORMATS = ("kcs",)
-INPUT_COLUMNS = ("declaration_id", "score", "rank", "selected", "reasons")
-
-
-def score_input(lane: str, path: Path, output: Path, fmt: str = "kcs", settings: Settings | None = None) -> dict:
-    """Score a file of declarations brought by the user with the lane's @champion; write ``output``.
-
-    Features come from the warehouse the honest way: the file is loaded *through the import path as
-    unlabelled traffic* (a copy without the Fraud / Critical Fraud columns is staged as
-    ``<landing>/declarations/<day>/kcs_input_<stem>.csv``, validated by the declarations contract and
-    loaded), then ``dbt build`` computes its point-in-time feature rows, which are read back. So:
-
-    * labels in the file are ignored: they never reach ``raw.inspections`` or any feature;
-    * an item's history features count only outcomes recorded before its date (the warehouse history),
-      exactly as for daily scoring; the file's own rows add to the traffic counts of later items, since
-      that traffic did happen;
-    * the rows stay in the warehouse as unlabelled declarations (rerunning the same file replaces them,
-      because each day's partition is rebuilt from its landing files); their outcomes can be imported
-      later like any others. Rows whose item id is already in ``raw.declarations`` from another file
-      are not re-imported: their existing feature rows are scored. Rerunning a file restages all its
-      other rows under the same landing name, so a rerun replaces, never duplicates, them. (Importing
-      the same declarations later from a labelled file under another name would load them twice:
-      import their outcomes as an inspections file instead.)
-
-    Item ids follow the importer: a Declaration ID repeated within the file becomes ``<id>-<n>``.
-    Output, one row per declaration of the file, in file order: ``declaration_id,score,rank,selected,
-    reasons``. ``rank`` is over the whole file (1 = highest score, ties to the smaller id); ``selected``
-    marks the top ``capacity_share[lane]`` of the file (ceil), the model picks only (no random
-    exploration, so the same file and champion give the same list); ``reasons`` (top TreeSHAP
-    contributions, as in daily scoring) are given for the selected rows. Rows the contract quarantined
-    have no features: they get an empty score and rank and are counted in ``unscored``.
-    """
-    import csv
-    import tempfile
-
-    import mlflow
-    import numpy as np
-
-    from customs_risk.transform import build
-    from ingest.kcs import LABELS, import_kcs, read_kcs
-    from ml.metrics import rank_order
-    from ml.selection import capacity_count
-
-    settings = settings or get_settings()
-    if fmt not in INPUT_FORMATS:
-        raise ValueError(f"unknown input format {fmt!r}; expected one of {', '.join(INPUT_FORMATS)}")
-    if lane != "cargo":
-        raise ValueError(f"--format {fmt} holds import declarations: lane must be cargo, got {lane!r}")
-    path, output = Path(path), Path(output)
-    configure_mlflow(lane, settings)
-    ref = champion(settings, settings.model_name(lane))   # fail before loading anything without a model
-    expected = _signature_inputs(ref)
-
-    header, rows = read_kcs(path)
-    index = {name: i for i, name in enumerate(header)}
-    keep = [i for i, name in enumerate(header) if name not in LABELS]
-    ids = [r[index["Declaration ID"]].strip() if len(r) == len(header) else None for r in rows if r]
-    counts = pd.Series([i for i in ids if i is not None]).value_counts()
-    seen: dict[str, int] = {}
-    item_ids = []
-    for i in ids:
-        if i is not None and counts.get(i, 0) > 1:
-            seen[i] = seen.get(i, 0) + 1
-            i = f"{i}-{seen[i]}"
-        item_ids.append(i)
-    warehouse = Warehouse(settings)
-    stem = f"input_{path.stem}"
-    known: set[str] = set()   # ids loaded from other files; rows loaded from this input before are restaged
-    if warehouse.table_exists("raw", "declarations"):
-        known = set(warehouse.query_df(
-            "select distinct cast(declaration_id as varchar) as id from raw.declarations "
-            "where _source_file is null or _source_file not like ?", [f"%kcs_{stem}.csv"])["id"])
-    fresh = [(item, r) for item, r in zip(item_ids, (r for r in rows if r)) if item is None or item not in known]
-
-    imported = None
-    if fresh:
-        with tempfile.TemporaryDirectory() as tmp:
-            staged = Path(tmp) / f"{stem}.csv"
-            with open(staged, "w", encoding="utf-8", newline="") as out:
-                writer = csv.writer(out, lineterminator="\n")
-                writer.writerow([header[i] for i in keep])
-                for item, r in fresh:
-                    if item is None:            # malformed line: passed on as is, the contract quarantines it
-                        writer.writerow(r)
-                        continue
-                    values = [r[i] for i in keep]
-                    values[keep.index(index["Declaration ID"])] = item   # already unique: stays as is
-                    writer.writerow(values)
-            (imported,) = import_kcs([staged], settings)
-        if imported.error:
-            raise ValueError(f"{path}: {imported.error}")
-        build(settings)
-
-    wanted = [i for i in item_ids if i is not None]
-    frame = warehouse.query_df(
-        'select * from "marts"."fct_cargo_features" where item_id in (select unnest(?))', [wanted]) \
-        if warehouse.kind == "duckdb" else _feature_rows_by_id(warehouse, wanted)
-    frame["item_id"] = frame["item_id"].astype(str)
-    _check_features(feature_columns(frame.columns), expected, ref)
-    model = mlflow.xgboost.load_model(ref.uri)
-    frame = frame.drop_duplicates("item_id").reset_index(drop=True)
-    X = model_frame(model, typed(frame), expected)
-    frame["score"] = model.predict_proba(X)[:, 1] if len(frame) else np.array([], dtype=float)
-    order = rank_order(frame["score"].to_numpy(), frame["item_id"])
-    frame["rank"] = 0
-    frame.loc[order, "rank"] = np.arange(1, len(frame) + 1)
-    n_selected = capacity_count(settings.capacity_share[lane], len(frame))
-    frame["selected"] = frame["rank"] <= n_selected
-    frame["reasons"] = None
-    picked = frame.index[frame["selected"].to_numpy()]
-    if len(picked):
-        frame.loc[picked, "reasons"] = reason_codes(model, X.loc[picked])
-
-    out = pd.DataFrame({"declaration_id": [i if i is not None else "" for i in item_ids]})
-    out = out.merge(frame[["item_id", "score", "rank", "selected", "reasons"]],
-                    left_on="declaration_id", right_on="item_id", how="left").drop(columns="item_id")
-    out["rank"] = out["rank"].astype("Int64")
-    out["selected"] = out["selected"].fillna(False).astype(bool)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp_out = output.with_name(f".{output.name}.tmp")
-    out[list(INPUT_COLUMNS)].to_csv(tmp_out, index=False)
-    tmp_out.replace(output)
-    return {
-        "lane": lane, "input": str(path), "output": str(output), "format": fmt,
-        "model_name": ref.name, "model_version": ref.version,
-        "rows": len(out), "scored": int(out["score"].notna().sum()), "unscored": int(out["score"].isna().sum()),
-        "selected": int(out["selected"].sum()), "capacity_share": settings.capacity_share[lane],
-        "already_in_warehouse": len(item_ids) - len(fresh),
-        "imported": imported.summary() if imported is not None else "nothing new to import",
-    }
-
-
-def _feature_rows_by_id(warehouse: Warehouse, ids: list[str]) -> pd.DataFrame:
-    """Postgres: the same lookup in chunks of placeholders."""
-    parts = []
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start:start + 1000]
-        marks = ", ".join("?" for _ in chunk)
-        parts.append(warehouse.query_df(f'select * from "marts"."fct_cargo_features" where item_id in ({marks})', chunk))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from customs_risk.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 
 _NOISY_LOGGERS = ("mlflow", "alembic", "urllib3", "git")
 

@@ -13,14 +13,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from customs_risk.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 from ml.features import category_columns, feature_columns, feature_table, load_features, predict
 from ml.evaluation import MIN_AUDIT_ROWS, capacity_pct, plot_importance, plot_pr_curves, policy_metrics, random_scores, rule_scores
 from ml.metrics import ranking_metrics
 from ml.registry import mark_new_version
 from ml.selection import select_within_offices
 from ml.tracking import configure_mlflow
-from ml.truth import load_truth, pattern_recall, policy_hit_rates
+from ml.oracle import get_oracle, truth_for
 
 MIN_LABELLED_ROWS = 100
 MIN_LABELLED_DAYS = 2
@@ -104,7 +104,7 @@ def category_overrides(features: list[str]) -> dict:
     """Parameters fixed (not searched) when there are code columns, each measured on KCS inside 2020
     only (fit before 2020-10-19, judged after; no 2021 label read): every tree sees every column, since
     column subsampling hides the dominant code (HS6) from a share of the trees (0.79 -> 0.62 precision
-    at 5 %, ``ml.kcs_eval.diagnose``); depth 6 for code-by-code interactions; and no class weight
+    at 5 %, ``simworld.kcs_eval.diagnose``); depth 6 for code-by-code interactions; and no class weight
     (``class_weight``), which made partition splits chase rare codes (0.553 with it, 0.744 without)."""
     return {"colsample_bytree": 1.0, "max_depth": 6} if category_columns(features) else {}
 
@@ -254,7 +254,7 @@ def train_lane(lane: str, settings: Settings | None = None, as_of: date | None =
             metrics |= ranking_metrics(y_valid[audit_mask], valid_scores[audit_mask],
                                        ids=valid["item_id"][audit_mask], prefix="audit_")
         metrics |= _truth_metrics(lane, settings, model, window_frame, features, valid_days)
-        truth = load_truth(settings, lane, valid_days)
+        truth = truth_for(settings, lane, valid_days)
         model_window = policy_metrics(window_frame, predict(model, window_frame, features),
                                       settings, lane, truth)
         metrics |= {k: v for k, v in model_window.items() if k not in metrics}
@@ -350,7 +350,8 @@ def _truth_metrics(lane: str, settings: Settings, model, frame: pd.DataFrame, fe
     """True hit rate at the lane's capacity over every item of the validation window, labelled or
     not: the policy measured as it would run (per day and office), beside random and the rules."""
     window = frame[(frame["item_date"] >= valid_days[0]) & (frame["item_date"] <= valid_days[-1])]
-    truth = load_truth(settings, lane, window["item_date"].unique())
+    oracle = get_oracle(settings)
+    truth = oracle.truth(lane, window["item_date"].unique()) if oracle is not None else None
     if truth is None:
         return {}
     window = window[window["item_id"].isin(truth["item_id"])]
@@ -362,9 +363,9 @@ def _truth_metrics(lane: str, settings: Settings, model, frame: pd.DataFrame, fe
                                      office_capacity=settings.office_capacity.get(lane))
     picks = selected.loc[selected["selected"], "item_id"]
     truth = truth[truth["item_id"].isin(window["item_id"])]
-    patterns = pattern_recall(truth, picks)
+    patterns = oracle.pattern_recall(truth, picks)
     _log_patterns(lane, patterns, valid_days)
-    return (policy_hit_rates(truth, picks) | {"true_items": float(len(truth)), "true_selected_model": float(len(picks))}
+    return (oracle.policy_hit_rates(truth, picks) | {"true_items": float(len(truth)), "true_selected_model": float(len(picks))}
             | {f"true_recall_pattern_{p}": v["recall_model"] for p, v in patterns.items()})
 
 

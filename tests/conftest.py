@@ -8,8 +8,10 @@ import socket
 
 import pytest
 
-from customs_risk.settings import Settings, get_settings
-from customs_risk.warehouse import Warehouse
+from core.settings import Settings, get_settings
+from core.warehouse import Warehouse
+from simworld.oracle import ORACLE
+from simworld.truth import truth_dir
 from synthetic_world import LANE, build_world
 
 
@@ -20,6 +22,7 @@ def settings(tmp_path, monkeypatch) -> Settings:
         if name.startswith("CUSTOMS_RISK_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("CUSTOMS_RISK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CUSTOMS_RISK_ORACLE", ORACLE)   # the tests run on the simulated world
     return get_settings()
 
 
@@ -49,7 +52,7 @@ def world(settings):
                             exploration_share=0.2)
     features, truths = build_world()
     Warehouse(s).replace_partition("marts", f"fct_{LANE}_features", features, {})
-    s.truth_dir.mkdir(parents=True, exist_ok=True)
+    truth_dir(s).mkdir(parents=True, exist_ok=True)
     for day, truth in truths.items():
-        truth.to_parquet(s.truth_dir / f"{day.isoformat()}.parquet")
+        truth.to_parquet(truth_dir(s) / f"{day.isoformat()}.parquet")
     return s

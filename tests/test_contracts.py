@@ -6,7 +6,7 @@ import re
 import pytest
 
 from expectations.suites import build_suite, value_column
-from ingest.contracts import CONTRACTS, get_contract
+from core.contracts import CONTRACTS, get_contract
 from ingest.load import raw_table_ddl
 
 

@@ -9,9 +9,9 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from customs_risk import dbt_sources, transform
-from customs_risk.warehouse import Warehouse
-from ingest.contracts import CONTRACTS
+from transform import dbt_build as transform, dbt_sources
+from core.warehouse import Warehouse
+from core.contracts import CONTRACTS
 
 D1, D2, D3 = date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3)
 M = 10          # var('hit_rate_smoothing')
@@ -135,7 +135,7 @@ def features(settings, lane: str) -> pd.DataFrame:
 
 def test_generated_dbt_files_match_contracts():
     stale = dbt_sources.stale_files()
-    assert not stale, f"run `python -m customs_risk.dbt_sources`: stale {stale}"
+    assert not stale, f"run `python -m transform.dbt_sources`: stale {stale}"
     sources = dbt_sources.sources_dict()["sources"][0]
     assert {t["name"] for t in sources["tables"]} == {c.table for c in CONTRACTS.values()} | {"quarantine"}
     from ingest.load import QUARANTINE_COLUMNS
@@ -288,9 +288,9 @@ def test_duckdb_and_postgres_build_the_same_features(settings, monkeypatch):
     require_service("PostgreSQL", "127.0.0.1", 5432)
     import psycopg2
 
-    from customs_risk.settings import get_settings
+    from core.settings import get_settings
     from ingest.load import QUARANTINE_TABLE, load_day
-    from ingest.simulator import simulate_day
+    from simworld.simulator import simulate_day
 
     monkeypatch.setenv("CUSTOMS_RISK_ALLOW_DEMO_KEY", "1")
     for day in (D2, D3):

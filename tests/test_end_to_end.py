@@ -9,7 +9,7 @@ import sys
 
 import pandas as pd
 
-from customs_risk.warehouse import Warehouse
+from core.warehouse import Warehouse
 
 DAYS, SCALE, START = 4, 0.004, "2026-03-02"
 LAST_DAY = "2026-03-05"

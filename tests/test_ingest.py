@@ -8,12 +8,12 @@ import json
 import pandas as pd
 import pytest
 
-from customs_risk.warehouse import Warehouse
-from ingest.contracts import CONTRACTS
+from core.warehouse import Warehouse
+from core.contracts import CONTRACTS
 from ingest.load import load_day
 from ingest.pseudonymise import DemoKeyRefused
 from ingest.readers import BatchRejected
-from ingest.simulator import simulate_day
+from simworld.simulator import simulate_day
 
 DAY = dt.date(2026, 3, 2)
 SCALE = 0.002

@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
-from customs_risk.settings import get_settings
-from customs_risk.warehouse import Warehouse
+from core.settings import get_settings
+from core.warehouse import Warehouse
 from ingest.load import load_day
-from ingest.simulator import simulate_day
+from simworld.simulator import simulate_day
 from tests.conftest import require_service
 
 DAY = dt.date(2026, 3, 2)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from customs_risk.cli import main
-from customs_risk.settings import KCS_DATA_DIR
-from customs_risk.warehouse import Warehouse
+from core.settings import KCS_DATA_DIR
+from core.warehouse import Warehouse
 from ingest.kcs import import_kcs
 
 KCS = KCS_DATA_DIR / "df_syn_train_eng.csv"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ml.kcs_eval import TRAIN_FILE, VALID_FILE, evaluate
+from simworld.kcs_eval import TRAIN_FILE, VALID_FILE, evaluate
 
 pytestmark = [
     pytest.mark.slow,

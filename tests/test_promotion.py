@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from synthetic_world import LANE, build_world
 
-from customs_risk.warehouse import Warehouse
+from core.warehouse import Warehouse
 from ml.promotion import PREVIOUS, promote, validate_challenger
 from ml.registry import ModelNotFoundError
 from ml.train import train_lane

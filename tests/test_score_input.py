@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from customs_risk.cli import main
-from customs_risk.settings import KCS_DATA_DIR
-from customs_risk.transform import build
-from customs_risk.warehouse import Warehouse
+from core.settings import KCS_DATA_DIR
+from transform.dbt_build import build
+from core.warehouse import Warehouse
 from ingest.kcs import import_kcs
 from ml.train import train_lane
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from synthetic_world import LANE, NEW_DAY
 
-from customs_risk.settings import get_settings
-from customs_risk.warehouse import Warehouse
+from core.settings import get_settings
+from core.warehouse import Warehouse
 from ml.score import reason_codes, score_day
 from ml.train import train_lane
 
@@ -74,10 +74,10 @@ def test_capacity_per_office_count_share_zero_and_above_traffic(world, monkeypat
 @pytest.mark.slow
 def test_model_picks_become_labels_and_retraining_uses_them(settings, monkeypatch):
     """select -> inspect -> retrain over simulated days, measured against the simulator's truth."""
-    from customs_risk.transform import build
+    from transform.dbt_build import build
     from ingest.load import load_day
-    from ingest.simulator import simulate_day
-    from ingest.simulator.day import answer_inspections
+    from simworld.simulator import simulate_day
+    from simworld.simulator.day import answer_inspections
     from ml.features import load_features
 
     monkeypatch.setenv("CUSTOMS_RISK_ALLOW_DEMO_KEY", "1")

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingest.contracts import CONTRACTS, INSPECTIONS
-from ingest.simulator import (DEFAULT_SCALE, FULL_DAY_VOLUMES, answer_inspections, simulate_day, simulate_days,
+from core.contracts import CONTRACTS, INSPECTIONS
+from simworld.simulator import (DEFAULT_SCALE, FULL_DAY_VOLUMES, answer_inspections, simulate_day, simulate_days,
                               truth_path)
-from ingest.simulator.config import AUDIT_SHARE, MISS_RATE, RULE_SHARE
+from simworld.simulator.config import AUDIT_SHARE, MISS_RATE, RULE_SHARE
 
 DAY = dt.date(2026, 3, 2)
 SCALE = 0.003

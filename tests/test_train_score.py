@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from customs_risk.warehouse import Warehouse
+from core.warehouse import Warehouse
 from ml.registry import ModelNotFoundError
 from ml.score import COLUMNS, FeatureMismatchError, score_day
 from ml.selection import capacity_count, select_within_offices, selection_rng
@@ -154,7 +154,7 @@ def test_few_positives_train_fixed_rounds_without_search(world):
 
 
 def test_lift_over_held_out_days_sits_between_random_and_the_ceiling(world):
-    from ml.lift import lane_lift
+    from simworld.lift import lane_lift
 
     until = START + timedelta(days=10)
     result = lane_lift(LANE, world, until)

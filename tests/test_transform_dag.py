@@ -9,18 +9,18 @@ import subprocess
 import sys
 import textwrap
 
-from customs_risk import transform
-from customs_risk.settings import PROJECT_ROOT
+from transform import dbt_build as transform
+from core.settings import PROJECT_ROOT
 
 DAY = dt.date(2026, 3, 2)
 
 RUN = textwrap.dedent("""
     import datetime as dt, json, sys
-    from customs_risk.settings import get_settings
+    from core.settings import get_settings
     from customs_risk import airflow_runner
-    from ingest.contracts import CONTRACTS
+    from core.contracts import CONTRACTS
     from ingest.load import load_day
-    from ingest.simulator import simulate_day
+    from simworld.simulator import simulate_day
 
     settings = get_settings()
     day = dt.date.fromisoformat(sys.argv[1])
@@ -30,7 +30,7 @@ RUN = textwrap.dedent("""
     airflow_runner.configure(settings)          # before Airflow is imported in this process
     state = airflow_runner.run_dag("customs_risk_transform", day, logical=False)
 
-    from customs_risk.warehouse import Warehouse
+    from core.warehouse import Warehouse
     dag = airflow_runner.load_dag("customs_risk_transform")
     counts = {lane: int(Warehouse(settings).query_df(f"select count(*) as n from marts.fct_{lane}_features")["n"][0])
               for lane in ("cargo", "express", "traveller")}
@@ -42,7 +42,7 @@ RUN = textwrap.dedent("""
 
 def test_committed_dag_manifest_is_up_to_date(settings, tmp_path):
     fresh = transform.parse(settings, dag_manifest=tmp_path / "manifest.json").read_text()
-    assert transform.DAG_MANIFEST.read_text() == fresh, "run `python -m customs_risk.transform manifest`"
+    assert transform.DAG_MANIFEST.read_text() == fresh, "run `python -m transform.dbt_build manifest`"
 
 
 def test_plan_has_one_task_per_model_and_places_multi_parent_tests():

@@ -6,7 +6,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ingest.contracts import DECLARATIONS, OFFICES
+from core.contracts import DECLARATIONS, OFFICES
 
 from . import catalog as cat
 from .codes import day_ids, pick, weighted_index

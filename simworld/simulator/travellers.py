@@ -6,7 +6,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ingest.contracts import OFFICES, TRAVELLERS
+from core.contracts import OFFICES, TRAVELLERS
 
 from . import catalog as cat
 from .codes import day_ids, weighted_sample_without_replacement

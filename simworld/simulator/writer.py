@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ingest.contracts import Contract
+from core.contracts import Contract
 
 _SPECIAL = r'[,"\r\n]'
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from customs_risk.settings import KCS_DATA_DIR, Settings
+from core.settings import KCS_DATA_DIR, Settings
 from ml.metrics import TOP_K_PCTS, ranking_metrics
 
 KCS_DIR = KCS_DATA_DIR
@@ -66,7 +66,7 @@ def evaluate(settings: Settings, variant: str = "production", train_file: Path =
     """Run the whole path in ``settings.home`` (expected fresh) and return figures and timings."""
     import mlflow
 
-    from customs_risk.transform import build
+    from transform.dbt_build import build
     from ingest.kcs import import_kcs
     from ml.features import load_features, predict
     from ml.tracking import configure_mlflow

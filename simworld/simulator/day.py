@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from customs_risk.settings import Settings
-from ingest.contracts import CCTV_EVENTS, DECLARATIONS, INSPECTIONS, SHIPMENTS, TRAVELLERS
+from core.settings import Settings
+from simworld.truth import truth_dir
+from core.contracts import CCTV_EVENTS, DECLARATIONS, INSPECTIONS, SHIPMENTS, TRAVELLERS
 
 from . import cargo, cctv, express, policy, travellers
 from .config import DEFAULT_SCALE, day_rng, day_volume
 from .outcomes import inspection_records
 from .world import build_world
 from .writer import landing_path, write_landing, write_truth
+
 
 TRUTH_COLUMNS = ["lane", "item_id", "item_date", "office_id", "is_risky", "category", "pattern",
                  "rule_selected", "audit_selected"]
@@ -23,7 +25,7 @@ MODEL_REASONS = ("model", "exploration", "manual")
 
 
 def truth_path(settings: Settings, day: dt.date) -> Path:
-    return Path(settings.truth_dir) / f"{day.isoformat()}.parquet"
+    return truth_dir(settings) / f"{day.isoformat()}.parquet"
 
 
 def simulate_day(day: dt.date, settings: Settings, scale: float = DEFAULT_SCALE) -> dict[str, Path]:
@@ -70,7 +72,7 @@ def simulate_days(start: dt.date, days: int, settings: Settings, scale: float = 
 def load_truth(settings: Settings, until: dt.date | None = None) -> pd.DataFrame:
     """Every truth file up to a day (inclusive), for evaluation and for answering inspections."""
     frames = []
-    for path in sorted(Path(settings.truth_dir).glob("*.parquet")):
+    for path in sorted(truth_dir(settings).glob("*.parquet")):
         try:
             file_day = dt.date.fromisoformat(path.stem)
         except ValueError:

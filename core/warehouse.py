@@ -9,7 +9,7 @@ import io
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
 
-from customs_risk.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     import pandas as pd

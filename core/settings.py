@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ingest.contracts import LANES  # the lanes are defined with the contracts
+from core.contracts import LANES  # the lanes are defined with the contracts
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The real-shaped KCS declaration files live beside the project (../shared/data/kcs) unless told otherwise.
@@ -40,15 +40,12 @@ class Settings:
     # Outcomes recorded since the champion's validation window that trigger a retrain between the
     # weekly ones (the train DAG also listens to the inspections Asset).
     retrain_min_new_labels: int = 1000
+    # ``module:factory`` of a truth oracle (ml.oracle); empty in production, the simulated world's in the demo.
+    oracle: str = ""
 
     @property
     def landing_dir(self) -> Path:
         return self.home / "landing"
-
-    @property
-    def truth_dir(self) -> Path:
-        """What the simulator knows and no customs service does: the true status of every item."""
-        return self.home / "truth"
 
     @property
     def scored_dir(self) -> Path:
@@ -107,6 +104,7 @@ def get_settings() -> Settings:
         lanes=_lanes(_env("LANES", ",".join(LANES))),
         office_capacity=_office_capacity(),
         retrain_min_new_labels=int(_env("RETRAIN_MIN_NEW_LABELS", "1000")),
+        oracle=_env("ORACLE", ""),
     )
 
 

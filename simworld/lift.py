@@ -7,7 +7,7 @@ compares the truly risky share of those picks with the historic rules' picks and
 summed over the days; beside them the rules at the same capacity and the ceiling (a perfect ranking:
 with ~1 % prevalence and 1.6 % capacity even it cannot reach a hit rate of 1). The evaluation days are never seen by training, the search or early stopping.
 
-    python -m ml.lift --train-until 2026-03-15 [--lanes cargo,traveller] [--trials 0]
+    python -m simworld.lift --train-until 2026-03-15 [--lanes cargo,traveller] [--trials 0]
 """
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from datetime import date
 
 import numpy as np
 
-from customs_risk.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 from ml.evaluation import select_at_capacity, random_scores, rule_scores
 from ml.features import feature_columns, load_features, predict
 from ml.selection import select_within_offices
-from ml.truth import load_truth, pattern_recall, policy_hit_rates
+from simworld.truth import load_truth, pattern_recall, policy_hit_rates
 
 
 def _fit(lane: str, settings: Settings, train_until: date, trials: int):

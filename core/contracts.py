@@ -1,7 +1,7 @@
 """Data contracts: the one definition of each landing source.
 
 The Great Expectations suites (``expectations.suites``), the dbt sources (``dbt_project/models/staging/
-__sources.yml``, checked against these by a test) and the simulator (``ingest.simulator``) all derive
+__sources.yml``, checked against these by a test) and the simulator (``simworld.simulator``) all derive
 from the objects below. Change a field here and the three move together.
 
 Personal identifiers carry ``pseudonym_as``: at landing the raw column is replaced by a keyed hash

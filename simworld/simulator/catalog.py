@@ -1,7 +1,7 @@
 """Reference tables of the synthetic world: goods, routes, airports and names.
 
 Values are orders of magnitude chosen to look like Korean traffic (RISK_PATTERNS.md, the KCS
-declaration set); nothing here is a contract code list (those come from ``ingest.contracts``).
+declaration set); nothing here is a contract code list (those come from ``core.contracts``).
 """
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ AIRLINES = {"JP": ("KE", "OZ", "JL", "NH", "7C", "LJ"), "CN": ("KE", "OZ", "MU",
             "SG": ("KE", "SQ"), "MY": ("KE", "MH"), "LA": ("QV", "TW"), "US": ("KE", "OZ", "DL", "UA"),
             "DE": ("KE", "LH"), "FR": ("KE", "AF"), "GB": ("KE", "BA"), "NL": ("KE", "KL"), "AE": ("EK",),
             "AU": ("KE", "QF"), "CA": ("KE", "AC"), "MX": ("AM",)}
-# Traveller offices are taken from ingest.contracts.OFFICES["traveller"] by position: the first two are
+# Traveller offices are taken from core.contracts.OFFICES["traveller"] by position: the first two are
 # the Incheon terminals, the rest regional airports, each served from the countries listed here in order
 # (Gimpo, Busan/Gimhae, Jeju).
 REGIONAL_ROUTES = (("JP", "CN", "TW"), ("JP", "CN", "TH", "VN", "PH", "TW"), ("CN", "JP", "TW"))

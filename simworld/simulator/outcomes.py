@@ -12,7 +12,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from ingest.contracts import INSPECTIONS
+from core.contracts import INSPECTIONS
 
 from .codes import digits
 from .config import KRW_PER_USD, MISS_RATE

@@ -1,6 +1,6 @@
 """Generate the dbt side of the data contracts.
 
-Two files under ``dbt_project/models/staging`` derive from ``ingest.contracts`` and are committed:
+Two files under ``dbt_project/models/staging`` derive from ``core.contracts`` and are committed:
 
 - ``__sources.yml``: the ``raw`` schema, one table per contract, typed columns with the contract's
   descriptions, and a freshness check on the ``_loaded_at`` lineage column;
@@ -8,7 +8,7 @@ Two files under ``dbt_project/models/staging`` derive from ``ingest.contracts`` 
   (``unique``/``not_null`` on the key, ``not_null`` on required fields, ``accepted_values`` from
   ``Field.allowed``).
 
-``python -m customs_risk.dbt_sources`` rewrites both; ``tests/test_dbt_project.py`` checks the
+``python -m transform.dbt_sources`` rewrites both; ``tests/test_dbt_project.py`` checks the
 committed files equal what the contracts generate, so a contract change cannot silently drift.
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from customs_risk.settings import PROJECT_ROOT
-from ingest.contracts import CONTRACTS, Contract, Field
+from core.settings import PROJECT_ROOT
+from core.contracts import CONTRACTS, Contract, Field
 
 STAGING_DIR = PROJECT_ROOT / "dbt_project" / "models" / "staging"
 SOURCES_FILE = STAGING_DIR / "__sources.yml"
@@ -51,7 +51,7 @@ QUARANTINE_COLUMNS = {
 }
 
 HEADER = (
-    "# GENERATED from ingest/contracts.py by `python -m customs_risk.dbt_sources`; do not edit by hand.\n"
+    "# GENERATED from core/contracts.py by `python -m transform.dbt_sources`; do not edit by hand.\n"
     "# tests/test_dbt_project.py fails when this file and the contracts disagree.\n"
 )
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from customs_risk.settings import PROJECT_ROOT, Settings, get_settings
+from core.settings import PROJECT_ROOT, Settings, get_settings
 
 # The committed, pruned manifest the transform DAG is rendered from (one Airflow task per dbt model/seed).
 DAG_MANIFEST = PROJECT_ROOT / "dbt_project" / "manifest" / "manifest.json"
@@ -240,7 +240,7 @@ def dag_plan(manifest_path: Path = DAG_MANIFEST) -> list[dict] | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m customs_risk.transform manifest [--check]``: (re)write or check the DAG manifest."""
+    """``python -m transform.dbt_build manifest [--check]``: (re)write or check the DAG manifest."""
     import argparse
     import tempfile
 

@@ -9,14 +9,19 @@ from typing import Iterable
 
 import pandas as pd
 
-from customs_risk.settings import Settings
+from core.settings import Settings
+
+
+def truth_dir(settings: Settings):
+    """What the simulator knows and no customs service does: the true status of every item."""
+    return settings.home / "truth"
 
 
 def load_truth(settings: Settings, lane: str, days: Iterable[date]) -> pd.DataFrame | None:
     """Truth rows of ``lane`` for the given days that have a file; None when no day has one."""
     frames = []
     for day in sorted(set(days)):
-        path = settings.truth_dir / f"{day.isoformat()}.parquet"
+        path = truth_dir(settings) / f"{day.isoformat()}.parquet"
         if path.exists():
             frame = pd.read_parquet(path)
             frames.append(frame[frame["lane"] == lane])

@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ingest.contracts import CCTV_EVENTS
+from core.contracts import CCTV_EVENTS
 
 from .codes import day_ids, digits, timestamps
 

@@ -1,0 +1,1 @@
+"""The transform stage: dbt builds the warehouse (staging -> intermediate -> marts)."""

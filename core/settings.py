@@ -42,6 +42,11 @@ class Settings:
     retrain_min_new_labels: int = 1000
     # ``module:factory`` of a truth oracle (ml.oracle); empty in production, the simulated world's in the demo.
     oracle: str = ""
+    # The risk desk's own store (never the warehouse: DuckDB takes one writer per file). SQLAlchemy URL:
+    # SQLite under the home by default, postgresql://... in the scale-out setup.
+    desk_url: str = ""
+    # Key that signs the desk's session cookies; empty: a random key kept in <home>/desk_secret.
+    desk_secret: str = ""
 
     @property
     def landing_dir(self) -> Path:
@@ -105,6 +110,8 @@ def get_settings() -> Settings:
         office_capacity=_office_capacity(),
         retrain_min_new_labels=int(_env("RETRAIN_MIN_NEW_LABELS", "1000")),
         oracle=_env("ORACLE", ""),
+        desk_url=_env("DESK_URL", f"sqlite:///{home / 'desk.db'}"),
+        desk_secret=_env("DESK_SECRET", ""),
     )
 
 

@@ -27,9 +27,21 @@ def train(lane: str, as_of: dt.date | None = None, settings: Settings | None = N
 
 
 def score(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
+    """Score the day with the capacities supervisors set on the desk for it, then publish the lists to
+    the desk (the desk reads its own store, never the warehouse the pipeline writes)."""
+    from customs_risk.desk.capacity import with_desk_capacities
     from ml.score import score_day
 
-    return score_day(lane, day, settings or get_settings())
+    settings = with_desk_capacities(settings or get_settings(), lane, day)
+    result = score_day(lane, day, settings)
+    return result | publish(lane, day, settings)
+
+
+def publish(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
+    """Publish a scored day's lists to the desk (``score`` does it; on its own to republish a day)."""
+    from customs_risk.desk.publish import publish_day
+
+    return publish_day(lane, day, settings or get_settings())
 
 
 def days_from_context(context: dict) -> list[dt.date]:

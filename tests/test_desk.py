@@ -3,6 +3,7 @@ and publish): who may see and do what, CSRF, lockout, expiry, what the pages say
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.contracts import CONTRACTS
+from core.warehouse import Warehouse
 from customs_risk.desk import web
 from customs_risk.desk.auth import add_user
 from customs_risk.desk.outcomes import landing_path
@@ -226,7 +228,7 @@ def test_supervisor_capacity_is_validated_audited_and_reaches_scoring(world, app
         assert sue.post("/capacity", data={"office": office, "kind": kind, "value": value,
                                            "csrf_token": csrf_of(sue, "/capacity")},
                         follow_redirects=False).status_code == 303
-    tomorrow = world.day + __import__("datetime").timedelta(days=1)
+    tomorrow = world.day + dt.timedelta(days=1)
     merged = with_desk_capacities(world.settings, LANE, tomorrow).office_capacity[LANE]
     assert merged["PEX"] == pytest.approx(0.05) and merged["ISE"] == 12 and isinstance(merged["ISE"], int)
     assert with_desk_capacities(world.settings, LANE, world.day) == world.settings
@@ -273,3 +275,69 @@ def test_no_raw_personal_identifier_appears_in_any_page(world, app):
     assert len(pages) > 20 and "pseudonymous key" in text
     leaked = [value for value in raw if value in text]
     assert not leaked, leaked[:5]
+
+
+def _hammer(url: str, paths: list[str], stop, seen: list) -> None:
+    """A signed-in analyst keeps reading pages of the live desk until told to stop."""
+    import time
+
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=30) as c:
+        assert sign_in(c, "sue").status_code == 303
+        while not stop.is_set():
+            for path in paths:
+                clock = time.perf_counter()
+                seen.append((c.get(path).status_code, time.perf_counter() - clock))
+            time.sleep(0.05)
+
+
+def test_outcomes_become_labels_and_a_new_day_loads_while_the_desk_serves(world, app):
+    """The loop: outcomes recorded on the desk land as inspection records; simulating, ingesting,
+    transforming and scoring the next day while a live desk serves pages; the labels and the
+    supervisor's capacity show up in the warehouse and on the next list."""
+    import threading
+
+    from customs_risk import stages
+    from desk_world import SOURCES, running_desk
+    from ml.features import load_features
+    from simworld.simulator import simulate_day
+
+    ana, sue = _as(app, "ana"), _as(app, "sue")
+    picked = _items(world, "IEX")[2:5]
+    results = {picked[0]["item_id"]: "seizure", picked[1]["item_id"]: "no_finding", picked[2]["item_id"]: "irregularity"}
+    for item_id, result in results.items():
+        data = {"method": "physical", "result": result, "csrf_token": csrf_of(ana)}
+        assert ana.post(f"/items/{LANE}/{item_id}/outcome", data=data, follow_redirects=False).status_code == 303
+    assert sue.post("/capacity", data={"office": "IEX", "kind": "count", "value": "7",
+                                       "csrf_token": csrf_of(sue)}, follow_redirects=False).status_code == 303
+    next_day = world.day + dt.timedelta(days=1)
+    seen, stop = [], threading.Event()
+    with running_desk(world.settings.home) as url:
+        reader = threading.Thread(target=_hammer, args=(url, ["/", f"/day/{world.day}/{LANE}/IEX",
+                                                              f"/items/{LANE}/{picked[0]['item_id']}"], stop, seen))
+        reader.start()
+        try:
+            simulate_day(next_day, world.settings, scale=0.003)
+            for source in SOURCES:
+                stages.ingest(source, next_day, world.settings)
+            stages.transform(settings=world.settings)
+            scored = stages.score(LANE, next_day, world.settings)
+        finally:
+            stop.set()
+            reader.join(timeout=60)
+        served_after = len(seen)
+    assert served_after > 20 and all(status == 200 for status, _ in seen), seen[:5]
+
+    labels = load_features(LANE, world.settings, labelled_only=True).set_index("item_id")
+    for item_id, result in results.items():
+        assert labels.loc[item_id, "label"] == (0 if result == "no_finding" else 1)
+        assert labels.loc[item_id, "selection_reason"] in ("model", "exploration")
+    inspections = Warehouse(world.settings).query_df(
+        "select item_id, count(*) as n from marts.fct_inspections where inspection_id like 'DESK%' group by 1")
+    assert set(results) <= set(inspections["item_id"]) and (inspections["n"] == 1).all()
+
+    assert scored["desk_items"] == scored["selected"]
+    lists = {r["office"]: r for r in Store(world.settings.desk_url).lists_of_day(next_day)}
+    assert lists["IEX"]["n_items"] == min(7, lists["IEX"]["traffic"]) and lists["IEX"]["capacity"] == "7 items"
+    assert f"Lists for {next_day}" in ana.get("/").text

@@ -277,6 +277,56 @@ def test_no_raw_personal_identifier_appears_in_any_page(world, app):
     assert not leaked, leaked[:5]
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
+def test_in_a_browser_sign_in_open_a_list_and_an_item_record_an_outcome_and_export(world, tmp_path):
+    """Playwright driving Debian's Chromium against a live ``customs-risk desk``."""
+    import os
+
+    from desk_world import running_desk
+
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") or os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    with running_desk(world.settings.home) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_context(accept_downloads=True).new_page()
+            page.goto(f"{url}/")
+            expect(page).to_have_url(re.compile(r"/login\?next=/$"))
+            page.fill("input[name=username]", "ana")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            expect(page.locator("h1")).to_have_text(f"Lists for {world.day}")
+            page.click(f"a[href='/day/{world.day}/{LANE}/IEX']")
+            expect(page.locator("h1")).to_contain_text("list of office IEX")
+            row = page.locator("tr.todo").first
+            item_id = row.get_attribute("id").removeprefix("item-")
+            row.locator("a").first.click()
+            expect(page.locator("h1")).to_contain_text(item_id)
+            page.select_option("select[name=method]", "physical")
+            page.select_option("select[name=result]", "seizure")
+            page.select_option("select[name=category]", "drugs")
+            page.fill("input[name=quantity]", "2")
+            page.click("form.outcome button[type=submit]")
+            done = page.locator(f"tr[id='item-{item_id}']")
+            expect(done).to_have_class("done")
+            expect(done.locator("td.status")).to_have_text("done: seizure (drugs)")
+            page.screenshot(path=str(tmp_path / "list.png"), full_page=True)
+            with page.expect_download() as download:
+                page.click("text=Export CSV")
+            exported = (tmp_path / "list.csv")
+            download.value.save_as(exported)
+            rows = {r["item_id"]: r for r in csv.DictReader(exported.open(encoding="utf-8"))}
+            assert rows[item_id]["status"] == "done" and rows[item_id]["result"] == "seizure (drugs)"
+        finally:
+            browser.close()
+
+
 def _hammer(url: str, paths: list[str], stop, seen: list) -> None:
     """A signed-in analyst keeps reading pages of the live desk until told to stop."""
     import time

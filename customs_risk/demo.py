@@ -54,6 +54,7 @@ def run_demo(days: int | None = None, scale: float | None = None, start: dt.date
         print(f"{label} done in {timings[label]:.0f} s")
 
     summary = summarise(settings, score_day)
+    summary["desk_user"] = demo_desk_user(settings, score_day)
     summary["timings_s"] = {k: round(v, 1) for k, v in timings.items()}
     print(render(summary, settings, score_day))
     return summary
@@ -146,8 +147,34 @@ def render(summary: dict, settings: Settings, day: dt.date) -> str:
         "dbt docs:        uv run customs-risk docs   (then open the printed index.html)",
         f"GE data docs:    {data_docs_index(settings.gx_dir)}",
         f"Airflow:         AIRFLOW_HOME={settings.airflow_home} uv run airflow standalone",
+        "risk desk:       uv run customs-risk desk --host 127.0.0.1 --port 8000   (then http://127.0.0.1:8000/)",
     ]
+    user = summary.get("desk_user")
+    if user:
+        lines.append(f"desk sign-in:    {user['username']} (analyst, {user['lane']} office {user['office']}); "
+                     f"password in {user['password_file']}")
     return "\n".join(lines)
+
+
+def demo_desk_user(settings: Settings, day: dt.date) -> dict | None:
+    """A demo analyst for the office with the longest list of the day, its generated password kept in a
+    file only the owner can read (never printed)."""
+    import secrets
+
+    from customs_risk.desk.auth import add_user
+    from customs_risk.desk.store import Store
+
+    store = Store(settings.desk_url)
+    lists = sorted(store.lists_of_day(day), key=lambda r: (-r["n_items"], r["lane"], r["office"]))
+    if not lists:
+        return None
+    best, password = lists[0], secrets.token_urlsafe(18)
+    path = settings.home / "desk_demo_user.txt"
+    path.unlink(missing_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(f"user: demo-analyst\npassword: {password}\n")
+    add_user(store, "demo-analyst", "analyst", best["office"], best["lane"], password, by="demo")
+    return {"username": "demo-analyst", "lane": best["lane"], "office": best["office"], "password_file": str(path)}
 
 
 def simulate(start: dt.date, days: int, scale: float | None = None, settings: Settings | None = None) -> list[dict]:

@@ -1,7 +1,19 @@
 """An office's list as rows of cells: the lane's fact columns, status, reasons in words; filters and sort."""
 from __future__ import annotations
 
+from collections import OrderedDict
+from threading import Lock
+
+from markupsafe import Markup, escape
+
 from customs_risk.desk.lanes import view
+from customs_risk.desk.store import Store
+
+# Published lists change once a day and are read all day: their rows are built (and their fact and
+# reason cells rendered) once per process and publication; only the status is added per request.
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_SIZE = 64
+_LOCK = Lock()
 
 # One line on the page for each way an item gets on a list.
 WHY_TEXT = {
@@ -18,18 +30,42 @@ def list_columns(lane: str) -> list[str]:
     return list(view(lane).list_facts)
 
 
-def row_cells(item: dict, outcome: dict | None, columns: list[str]) -> dict:
-    """What one list row shows besides rank, id, score and why."""
-    facts = item.get("facts", {})
-    result = ""
-    if outcome is not None:
-        result = outcome["result"].replace("_", " ") + (f" ({outcome['category']})" if outcome["category"] else "")
-    return {
-        "facts": [facts.get(c, "") for c in columns],
-        "status": "done" if outcome is not None else "to do",
-        "result": result,
-        "reasons": [_reason_line(r) for r in item.get("reasons", [])],
-    }
+def static_rows(store: Store, info: dict | None, lane: str, office: str) -> list[dict]:
+    """The list's rows without their status: item, facts in the lane's columns, reasons in words and
+    the pre-rendered fact and reason cells. Cached per publication of the list."""
+    if info is None:
+        return []
+    key = (info["day"], lane, office, info["published_at"])
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    columns = list_columns(lane)
+    rows = []
+    for item in store.list_items(info["day"], lane, office):
+        facts = [item["facts"].get(c, "") for c in columns]
+        reasons = [_reason_line(r) for r in item["reasons"]]
+        cells = "".join(f"<td>{escape(v)}</td>" for v in facts)
+        cells += '<td><ul class="reasons">' + "".join(f"<li>{escape(line)}</li>" for line in reasons) + "</ul></td>"
+        rows.append({"item_id": item["item_id"], "rank": item["rank"], "score": item["score"], "why": item["why"],
+                     "facts": facts, "reasons": reasons, "cells": Markup(cells)})
+    with _LOCK:
+        _CACHE[key] = rows
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return rows
+
+
+def with_status(rows: list[dict], outcomes: dict[str, dict]) -> list[dict]:
+    """The rows with each item's outcome status (done / to do) and result in words."""
+    out = []
+    for row in rows:
+        outcome = outcomes.get(row["item_id"])
+        result = ""
+        if outcome is not None:
+            result = outcome["result"].replace("_", " ") + (f" ({outcome['category']})" if outcome["category"] else "")
+        out.append({**row, "status": "done" if outcome is not None else "to do", "result": result})
+    return out
 
 
 def _reason_line(reason: dict) -> str:

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from customs_risk.desk import web
 from customs_risk.desk.lanes import VIEWS
-from customs_risk.desk.listing import WHY_TEXT, filtered, list_columns, row_cells
+from customs_risk.desk.listing import WHY_TEXT, filtered, list_columns, static_rows, with_status
 from customs_risk.desk.outcomes import CATEGORIES, METHODS, RESULTS, OutcomeError, clean_outcome, record_outcome
 
 router = APIRouter()
@@ -44,22 +44,21 @@ def _list(request: Request, day: str, lane: str, office: str):
     if lane not in VIEWS:
         raise LookupError(f"no lane {lane!r}")
     store = web.store(request)
-    items, outcomes = store.list_items(the_day, lane, office), store.latest_outcomes(the_day, lane, office)
-    return user, store, the_day, items, outcomes
+    info = store.list_info(the_day, lane, office)
+    rows = with_status(static_rows(store, info, lane, office), store.latest_outcomes(the_day, lane, office))
+    return user, store, the_day, info, rows
 
 
 @router.get("/day/{day}/{lane}/{office}.csv")
 def list_csv(request: Request, day: str, lane: str, office: str):
-    user, store, the_day, items, outcomes = _list(request, day, lane, office)
-    columns = list_columns(lane)
+    user, store, the_day, _, rows = _list(request, day, lane, office)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["rank", "item_id", "score", "why_selected", "status", "result", *columns, "reasons"])
-    for item in items:
-        cells = row_cells(item, outcomes.get(item["item_id"]), columns)
-        writer.writerow([item["rank"], item["item_id"], f"{item['score']:.4f}", item["why"], cells["status"],
-                         cells["result"], *cells["facts"], " | ".join(cells["reasons"])])
-    store.log(user.username, "export", lane, office, {"day": the_day.isoformat(), "rows": len(items)})
+    writer.writerow(["rank", "item_id", "score", "why_selected", "status", "result", *list_columns(lane), "reasons"])
+    for r in rows:
+        writer.writerow([r["rank"], r["item_id"], f"{r['score']:.4f}", r["why"], r["status"], r["result"],
+                         *r["facts"], " | ".join(r["reasons"])])
+    store.log(user.username, "export", lane, office, {"day": the_day.isoformat(), "rows": len(rows)})
     name = f"{lane}_{office}_{the_day.isoformat()}.csv"
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -68,11 +67,9 @@ def list_csv(request: Request, day: str, lane: str, office: str):
 @router.get("/day/{day}/{lane}/{office}")
 def list_page(request: Request, day: str, lane: str, office: str, why: str = "", status: str = "",
               q: str = "", sort: str = "rank"):
-    user, store, the_day, items, outcomes = _list(request, day, lane, office)
+    user, store, the_day, info, rows = _list(request, day, lane, office)
     columns = list_columns(lane)
-    rows = [dict(item, **row_cells(item, outcomes.get(item["item_id"]), columns)) for item in items]
     shown = filtered(rows, why=why, status=status, q=q, sort=sort)
-    info = next((r for r in store.lists_of_day(the_day) if r["lane"] == lane and r["office"] == office), None)
     store.log(user.username, "list_view", lane, office, {"day": the_day.isoformat()})
     return web.render(request, "list.html", user, day=the_day, lane=lane, office=office, columns=columns,
                       rows=shown, total=len(rows), done=sum(r["status"] == "done" for r in rows), info=info,

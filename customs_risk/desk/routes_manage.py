@@ -16,8 +16,7 @@ router = APIRouter()
 
 @router.get("/audit")
 def audit_page(request: Request):
-    user = web.current_user(request)
-    web.require_role(user, "supervisor", "admin")
+    user = web.user_of(request, "supervisor", "admin")
     entries = web.store(request).audit_entries(lane=user.lane if user.role == "supervisor" else None)
     return web.render(request, "audit.html", user, entries=entries)
 
@@ -46,16 +45,13 @@ def _capacity_page(request: Request, user, error: str | None = None, status_code
 
 @router.get("/capacity")
 def capacity_page(request: Request):
-    user = web.current_user(request)
-    web.require_role(user, "supervisor")
+    user = web.user_of(request, "supervisor")
     return _capacity_page(request, user)
 
 
 @router.post("/capacity")
 async def set_capacity(request: Request):
-    form = await web.checked_form(request)
-    user = web.current_user(request)
-    web.require_role(user, "supervisor")
+    form, user = await web.form_of(request, "supervisor")
     office, kind = form.get("office", ""), form.get("kind", "")
     try:
         if office not in _offices(request, user.lane):
@@ -70,23 +66,20 @@ async def set_capacity(request: Request):
     return RedirectResponse("/capacity", status_code=303)
 
 
+@router.get("/admin/users")
+def users_page(request: Request):
+    user = web.user_of(request, "admin")
+    return _users_page(request, user)
+
+
 def _users_page(request: Request, user, error: str | None = None, status_code: int = 200):
     return web.render(request, "users.html", user, status_code=status_code, users=web.store(request).all_users(),
                       roles=ROLES, lanes=list(OFFICES), error=error)
 
 
-@router.get("/admin/users")
-def users_page(request: Request):
-    user = web.current_user(request)
-    web.require_role(user, "admin")
-    return _users_page(request, user)
-
-
 @router.post("/admin/users")
 async def users_add(request: Request):
-    form = await web.checked_form(request)
-    user = web.current_user(request)
-    web.require_role(user, "admin")
+    form, user = await web.form_of(request, "admin")
     try:
         add_user(web.store(request), form.get("username", "").strip().lower(), form.get("role", ""),
                  form.get("office") or None, form.get("lane") or None, form.get("password", ""), by=user.username)
@@ -97,9 +90,7 @@ async def users_add(request: Request):
 
 @router.post("/admin/users/{username}/active")
 async def users_active(request: Request, username: str):
-    form = await web.checked_form(request)
-    user = web.current_user(request)
-    web.require_role(user, "admin")
+    form, user = await web.form_of(request, "admin")
     if web.store(request).user(username) is None:
         raise LookupError(f"no user {username!r}")
     active = form.get("active") == "1"

@@ -15,6 +15,15 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+
+def _item_key(primary: bool) -> list[sa.Column]:
+    """Lane and item id (the item's key), with the list it was on: its day and office."""
+    return [sa.Column("lane", sa.String(16), primary_key=primary, nullable=False),
+            sa.Column("item_id", sa.String(64), primary_key=primary, nullable=False),
+            sa.Column("day", sa.Date, nullable=False),
+            sa.Column("office", sa.String(32), nullable=False)]
+
+
 users = sa.Table(
     "desk_users", metadata,
     sa.Column("username", sa.String(64), primary_key=True),
@@ -48,10 +57,7 @@ lists = sa.Table(
 
 items = sa.Table(
     "desk_items", metadata,
-    sa.Column("lane", sa.String(16), primary_key=True),
-    sa.Column("item_id", sa.String(64), primary_key=True),
-    sa.Column("day", sa.Date, nullable=False),
-    sa.Column("office", sa.String(32), nullable=False),
+    *_item_key(primary=True),
     sa.Column("rank", sa.Integer, nullable=False),
     sa.Column("score", sa.Float, nullable=False),
     sa.Column("why", sa.String(16), nullable=False),
@@ -67,10 +73,7 @@ items = sa.Table(
 outcomes = sa.Table(
     "desk_outcomes", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("lane", sa.String(16), nullable=False),
-    sa.Column("item_id", sa.String(64), nullable=False),
-    sa.Column("day", sa.Date, nullable=False),
-    sa.Column("office", sa.String(32), nullable=False),
+    *_item_key(primary=False),
     sa.Column("method", sa.String(16), nullable=False),
     sa.Column("result", sa.String(16), nullable=False),
     sa.Column("category", sa.String(32)),
@@ -142,6 +145,10 @@ def engine_for(url: str) -> sa.Engine:
             conn.execute("pragma synchronous=normal")
             conn.execute("pragma busy_timeout=30000")
     else:
+        # The project ships psycopg2 (the warehouse uses it); SQLAlchemy 2.1 would pick psycopg 3.
+        for bare in ("postgresql://", "postgres://"):
+            if url.startswith(bare):
+                url = "postgresql+psycopg2://" + url.removeprefix(bare)
         engine = sa.create_engine(url, pool_pre_ping=True)
     metadata.create_all(engine)
     guards = _SQLITE_AUDIT_GUARDS if engine.dialect.name == "sqlite" else _PG_AUDIT_GUARDS
@@ -234,6 +241,12 @@ class Store:
             rows = conn.execute(sa.select(lists).where(lists.c.day == day)
                                 .order_by(lists.c.lane, lists.c.office)).mappings()
             return [dict(r) for r in rows]
+
+    def list_info(self, day: dt.date, lane: str, office: str) -> dict | None:
+        query = sa.select(lists).where(lists.c.day == day, lists.c.lane == lane, lists.c.office == office)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return dict(row) if row else None
 
     def list_items(self, day: dt.date, lane: str, office: str) -> list[dict]:
         """The list's items in rank order, without the parties' history (the item page has it)."""

@@ -66,6 +66,19 @@ async def checked_form(request: Request) -> dict:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
+def user_of(request: Request, *roles: str) -> User:
+    """The signed-in user, who must have one of ``roles``."""
+    user = current_user(request)
+    require_role(user, *roles)
+    return user
+
+
+async def form_of(request: Request, *roles: str) -> tuple[dict, User]:
+    """A form post by a signed-in user of one of ``roles``: (checked form, user)."""
+    form = await checked_form(request)
+    return form, user_of(request, *roles)
+
+
 def require_scope(user: User, lane: str, office: str) -> None:
     if not user.may_see(lane, office):
         raise Forbidden(f"{user.username} may not see the {lane} list of office {office}")

@@ -12,9 +12,7 @@ with
 
 shipments as (
     select * from {{ ref('stg_shipments') }}
-    {%- if is_incremental() %}
-    where arrival_date >= {{ add_days(rebuild.since, -6) }}
-    {%- endif %}
+    {{ if_incremental('where arrival_date >= ' ~ add_days(rebuild.since, -6)) }}
 ),
 
 seller_days as (
@@ -32,9 +30,7 @@ seller_days as (
 consignee_days as (
     select distinct consignee_key, arrival_date as as_of_date, bucket
     from seller_days
-    {%- if is_incremental() %}
-    where arrival_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where arrival_date >= ' ~ rebuild.since) }}
 ),
 
 window_seller_days as (

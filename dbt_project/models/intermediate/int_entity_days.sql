@@ -9,9 +9,7 @@ with
 
 item_entities as (
     select * from {{ ref('int_item_entities') }}
-    {%- if is_incremental() %}
-    where item_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where item_date >= ' ~ rebuild.since) }}
 ),
 
 entity_days as (

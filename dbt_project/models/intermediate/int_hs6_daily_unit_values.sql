@@ -10,16 +10,12 @@ with
 
 shipments as (
     select * from {{ ref('stg_shipments') }}
-    {%- if is_incremental() %}
-    where arrival_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where arrival_date >= ' ~ rebuild.since) }}
 ),
 
 declarations as (
     select * from {{ ref('stg_declarations') }}
-    {%- if is_incremental() %}
-    where declaration_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where declaration_date >= ' ~ rebuild.since) }}
 ),
 
 unit_values as (

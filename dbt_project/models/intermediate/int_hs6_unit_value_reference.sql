@@ -15,9 +15,7 @@ daily_medians as (
 hs6_days as (
     select lane, hs6, value_date as as_of_date
     from daily_medians
-    {%- if is_incremental() %}
-    where value_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where value_date >= ' ~ rebuild.since) }}
 ),
 
 reference as (

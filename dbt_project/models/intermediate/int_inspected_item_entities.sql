@@ -9,9 +9,7 @@ with
 
 item_entities as (
     select * from {{ ref('int_item_entities') }}
-    {%- if is_incremental() %}
-    where item_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where item_date >= ' ~ rebuild.since) }}
 ),
 
 outcomes as (
@@ -30,9 +28,7 @@ final as (
     inner join outcomes
         on outcomes.lane = item_entities.lane
         and outcomes.item_id = item_entities.item_id
-    {%- if is_incremental() %}
-    where item_entities.loaded_at > {{ rebuild.watermark }} or outcomes.loaded_at > {{ rebuild.watermark }}
-    {%- endif %}
+    {{ if_incremental('where item_entities.loaded_at > ' ~ rebuild.watermark ~ ' or outcomes.loaded_at > ' ~ rebuild.watermark) }}
 )
 
 select * from final

@@ -9,9 +9,7 @@ with
 
 items as (
     select * from {{ ref('int_lane_items') }}
-    {%- if is_incremental() %}
-    where item_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where item_date >= ' ~ rebuild.since) }}
 ),
 
 daily as (

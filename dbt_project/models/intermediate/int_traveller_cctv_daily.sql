@@ -12,9 +12,7 @@ events as (
         *,
         cast(event_time as date) as event_date
     from {{ ref('stg_cctv_events') }}
-    {%- if is_incremental() %}
-    where event_time >= cast({{ rebuild.since }} as timestamp)
-    {%- endif %}
+    {{ if_incremental('where event_time >= cast(' ~ rebuild.since ~ ' as timestamp)') }}
 ),
 
 ranked_matches as (

@@ -16,15 +16,7 @@
     `outcomes` (the label), and the entity `profiles` and `lane_priors` of the days it rebuilds.
 -#}
 {% macro feature_inputs(lane, rebuild) -%}
-{%- set item = lane_items()[lane] -%}
-items as (
-    select * from {{ ref(item.model) }}
-    {{ if_incremental('where ' ~ item_rebuild_filter(rebuild, item.id, item.date)) }}
-),
-
-outcomes as (
-    select * from {{ ref('int_item_outcomes') }} where lane = '{{ lane }}'
-),
+{{ lane_items_and_outcomes(lane, rebuild) }}
 
 profiles as (
     select * from {{ ref('int_entity_profiles') }} where lane = '{{ lane }}'
@@ -94,6 +86,13 @@ lane_priors as (
     {%- endfor %}
 {%- endmacro %}
 
+{#- Join condition: `left` and `right` are rows of the same lane, entity and day. -#}
+{% macro same_entity_day(left, right) -%}
+    {%- for column in ['lane', 'entity_type', 'entity_value', 'as_of_date'] -%}
+        {{ left }}.{{ column }} = {{ right }}.{{ column }}{{ ' and ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
 {#-
     Point-in-time profile rows of the entity-days in `targets` (lane, entity_type, entity_value, as_of_date,
     n_items_on_day), from the `entity_days` and `outcome_days` relations of int_entity_profiles.
@@ -135,10 +134,7 @@ lane_priors as (
             and outcome_days.outcome_date < t.as_of_date
         group by t.lane, t.entity_type, t.entity_value, t.as_of_date
     ) as prior_outcomes
-        on prior_outcomes.lane = {{ targets }}.lane
-        and prior_outcomes.entity_type = {{ targets }}.entity_type
-        and prior_outcomes.entity_value = {{ targets }}.entity_value
-        and prior_outcomes.as_of_date = {{ targets }}.as_of_date
+        on {{ same_entity_day('prior_outcomes', targets) }}
     left join (
         select
             t.lane, t.entity_type, t.entity_value, t.as_of_date,
@@ -150,8 +146,5 @@ lane_priors as (
             and earlier.as_of_date >= {{ add_days('t.as_of_date', -365) }}
         group by t.lane, t.entity_type, t.entity_value, t.as_of_date
     ) as prior_traffic
-        on prior_traffic.lane = {{ targets }}.lane
-        and prior_traffic.entity_type = {{ targets }}.entity_type
-        and prior_traffic.entity_value = {{ targets }}.entity_value
-        and prior_traffic.as_of_date = {{ targets }}.as_of_date
+        on {{ same_entity_day('prior_traffic', targets) }}
 {%- endmacro %}

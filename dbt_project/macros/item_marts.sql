@@ -10,14 +10,7 @@
 {%- set rebuild = item_rebuild_window(lane, [(ref(item.model), item.date)] + day_inputs) -%}
 with
 
-items as (
-    select * from {{ ref(item.model) }}
-    {{ if_incremental('where ' ~ item_rebuild_filter(rebuild, item.id, item.date)) }}
-),
-
-outcomes as (
-    select * from {{ ref('int_item_outcomes') }} where lane = '{{ lane }}'
-),
+{{ lane_items_and_outcomes(lane, rebuild) }}
 
 final as (
     select
@@ -37,4 +30,18 @@ final as (
 )
 
 select * from final
+{%- endmacro %}
+
+{#- The CTEs `items` (the lane's items this run rebuilds: all of them on a full build, see
+    item_rebuild_filter) and `outcomes` (what inspection found, one row per inspected item). -#}
+{% macro lane_items_and_outcomes(lane, rebuild) -%}
+{%- set item = lane_items()[lane] -%}
+items as (
+    select * from {{ ref(item.model) }}
+    {{ if_incremental('where ' ~ item_rebuild_filter(rebuild, item.id, item.date)) }}
+),
+
+outcomes as (
+    select * from {{ ref('int_item_outcomes') }} where lane = '{{ lane }}'
+),
 {%- endmacro %}

@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='as_of_date') }}
 -- Express parcels and distinct sellers per consignee over the 7 days ending on (and including) each day
 -- the consignee receives a parcel. Same-day parcels are known when the day's list is scored.
 -- Incremental: days from the first one with parcels loaded since the last run are recomputed, each

@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='as_of_date') }}
 -- Traffic per lane, entity and day: how many items each entity had on the day. The base of the entity
 -- profiles (prior traffic) and of the dimensions, so neither re-reads every item of history.
 -- Incremental: the days that have items loaded since the last run are recomputed whole.

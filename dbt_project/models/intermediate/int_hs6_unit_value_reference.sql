@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='as_of_date') }}
 -- Reference unit value per lane, HS6 and day: the median of the daily HS6 medians over the
 -- var('unit_value_reference_days') days before the day (express: USD/kg, cargo: KRW/kg).
 -- Incremental: days from the first one whose daily medians changed since the last run are recomputed

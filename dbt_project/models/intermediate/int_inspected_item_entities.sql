@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key=['lane', 'item_id'], incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key=['lane', 'item_id']) }}
 -- The entities of every inspected item: the few items whose outcomes feed the entity profiles, kept
 -- apart so that profiles and dimensions never join all of history to the outcomes.
 -- Incremental: items whose outcome or whose own row was loaded since the last run are redone.

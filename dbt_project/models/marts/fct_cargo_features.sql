@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='item_id', incremental_strategy='delete+insert', on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='item_id') }}
 -- Point-in-time features of import declarations, one row per declaration item: only outcomes recorded
 -- before the declaration date (all history and 30/90/365-day windows) and traffic up to that day.
 -- c_* columns are the declaration's raw codes, for the model to split on as native categories.

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='item_id', incremental_strategy='delete+insert', on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='item_id') }}
 -- Point-in-time features of express parcels, one row per waybill: only outcomes recorded before the
 -- arrival date, and traffic known by the end of the arrival day. What each column means: the yml beside.
 -- Incremental: see feature_rebuild_window (macros/features.sql).

@@ -1,4 +1,3 @@
-{{ config(materialized='incremental', unique_key='waybill_id', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='waybill_id') }}
 -- Express parcels, one row per waybill_id, with what inspection (if any) found (macros/item_marts.sql).
 {{ item_outcome_mart('express') }}

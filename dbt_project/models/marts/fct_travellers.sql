@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='arrival_id', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='arrival_id') }}
 -- Arriving travellers, one row per arrival_id, with what inspection (if any) found (macros/item_marts.sql)
 -- and what the AI-CCTV saw of the traveller on the arrival day.
 {%- set cctv_columns %}

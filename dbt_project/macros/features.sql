@@ -86,6 +86,29 @@ lane_priors as (
     {%- endfor %}
 {%- endmacro %}
 
+{#-
+    Value per kg compared with the usual value per kg of the item's HS6 code in its lane: the median of the
+    daily HS6 medians of the var('unit_value_reference_days') days before the item's day; 1.0 without a
+    reference yet. Reads the CTE of unit_value_reference(), joined by unit_value_reference_join().
+-#}
+{% macro unit_value_vs_hs6_median(value, mass) -%}
+    coalesce({{ safe_divide(safe_divide(value, mass), 'unit_value_reference.reference_unit_value') }}, 1.0)
+{%- endmacro %}
+
+{% macro unit_value_reference(lane, rebuild) -%}
+unit_value_reference as (
+    select * from {{ ref('int_hs6_unit_value_reference') }} where lane = '{{ lane }}'
+    {{ if_incremental('and as_of_date >= ' ~ rebuild.first_day) }}
+),
+{%- endmacro %}
+
+{% macro unit_value_reference_join(lane) -%}
+    {%- set item = lane_items()[lane] %}
+    left join unit_value_reference
+        on unit_value_reference.hs6 = items.hs6
+        and unit_value_reference.as_of_date = items.{{ item.date }}
+{%- endmacro %}
+
 {#- Join condition: `left` and `right` are rows of the same lane, entity and day. -#}
 {% macro same_entity_day(left, right) -%}
     {%- for column in ['lane', 'entity_type', 'entity_value', 'as_of_date'] -%}

@@ -17,10 +17,7 @@ declarations as (
     select * from {{ ref('stg_declarations') }}
 ),
 
-unit_value_reference as (
-    select * from {{ ref('int_hs6_unit_value_reference') }} where lane = 'cargo'
-    {{ if_incremental('and as_of_date >= ' ~ rebuild.first_day) }}
-),
+{{ unit_value_reference('cargo', rebuild) }}
 
 importer_seller_first_seen as (
     select importer_id, seller_id, min(declaration_date) as first_seen_date
@@ -37,8 +34,7 @@ final as (
         items.item_price_krw as f_item_price_krw,
         items.net_mass_kg as f_net_mass_kg,
         coalesce({{ safe_divide('items.item_price_krw', 'items.net_mass_kg') }}, 0) as f_unit_value_krw_per_kg,
-        coalesce({{ safe_divide(safe_divide('items.item_price_krw', 'items.net_mass_kg'), 'unit_value_reference.reference_unit_value') }}, 1.0)
-            as f_unit_value_vs_hs6_median,
+        {{ unit_value_vs_hs6_median('items.item_price_krw', 'items.net_mass_kg') }} as f_unit_value_vs_hs6_median,
         items.tax_rate as f_tax_rate,
         cast(case when items.tax_type like 'F%' then 1 else 0 end as double precision) as f_is_fta_tax_type,
         cast(case when items.origin_country <> items.departure_country then 1 else 0 end as double precision)
@@ -59,9 +55,7 @@ final as (
         lane_prior.prior_hit_rate as f_lane_prior_hit_rate,
         {{ rebuild.loaded_through }} as inputs_loaded_at
     from items
-    left join unit_value_reference
-        on unit_value_reference.hs6 = items.hs6
-        and unit_value_reference.as_of_date = items.declaration_date
+    {{- unit_value_reference_join('cargo') }}
     left join importer_seller_first_seen
         on importer_seller_first_seen.importer_id = items.importer_id
         and importer_seller_first_seen.seller_id = items.seller_id

@@ -13,10 +13,7 @@ consignee_traffic as (
     {{ if_incremental('where as_of_date >= ' ~ rebuild.first_day) }}
 ),
 
-unit_value_reference as (
-    select * from {{ ref('int_hs6_unit_value_reference') }} where lane = 'express'
-    {{ if_incremental('and as_of_date >= ' ~ rebuild.first_day) }}
-),
+{{ unit_value_reference('express', rebuild) }}
 
 final as (
     select
@@ -29,8 +26,7 @@ final as (
         cast(case when items.departure_country = 'US' then {{ var('duty_free_threshold_us_usd') }}
                   else {{ var('duty_free_threshold_usd') }} end as double precision)
             - items.declared_value_usd as f_duty_free_margin_usd,
-        coalesce({{ safe_divide(safe_divide('items.declared_value_usd', 'items.weight_kg'), 'unit_value_reference.reference_unit_value') }}, 1.0)
-            as f_value_per_kg_vs_hs6_median,
+        {{ unit_value_vs_hs6_median('items.declared_value_usd', 'items.weight_kg') }} as f_value_per_kg_vs_hs6_median,
         cast(substr(items.hs6, 1, 2) as double precision) as f_hs_chapter,
         cast(case when items.origin_country <> items.departure_country then 1 else 0 end as double precision)
             as f_origin_ne_departure,
@@ -42,9 +38,7 @@ final as (
         lane_prior.prior_hit_rate as f_lane_prior_hit_rate,
         {{ rebuild.loaded_through }} as inputs_loaded_at
     from items
-    left join unit_value_reference
-        on unit_value_reference.hs6 = items.hs6
-        and unit_value_reference.as_of_date = items.arrival_date
+    {{- unit_value_reference_join('express') }}
     left join consignee_traffic
         on consignee_traffic.consignee_key = items.consignee_key
         and consignee_traffic.as_of_date = items.arrival_date

@@ -38,7 +38,6 @@ def build(days: int, scale: float) -> dt.date:
     """The real stages on a simulated world; returns the scored day (IEX capacity 1,000 items)."""
     from core.settings import get_settings
     from customs_risk import stages
-    from ml.train import train_lane
     from simworld.simulator import simulate_day
 
     os.environ[f"CUSTOMS_RISK_CAPACITY_{LANE.upper()}_{OFFICE}"] = str(LIST_SIZE)
@@ -49,7 +48,7 @@ def build(days: int, scale: float) -> dt.date:
         for source in ("declarations", "shipments", "travellers", "cctv_events", "inspections"):
             stages.ingest(source, day, settings)
     stages.transform(settings=settings)
-    train_lane(LANE, settings, trials=0)
+    stages.train(LANE, settings, trials=0)   # the first model becomes champion
     last = START + dt.timedelta(days=days - 1)
     stages.score(LANE, last, settings)
     return last

@@ -48,7 +48,6 @@ def build_desk_world(home: Path, monkeypatch) -> DeskWorld:
     from customs_risk import stages
     from customs_risk.desk.auth import add_user
     from customs_risk.desk.store import Store
-    from ml.train import train_lane
     from simworld.simulator import simulate_day
 
     for name in [n for n in os.environ if n.startswith("CUSTOMS_RISK_")]:
@@ -62,7 +61,7 @@ def build_desk_world(home: Path, monkeypatch) -> DeskWorld:
         for source in SOURCES:
             stages.ingest(source, day, settings)
     stages.transform(settings=settings)
-    train_lane(LANE, settings, trials=0)
+    stages.train(LANE, settings, trials=0)   # the first model becomes champion
     stages.score(LANE, LAST_DAY, settings)
     store = Store(settings.desk_url)
     for name, (role, office, lane) in USERS.items():

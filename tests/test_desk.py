@@ -9,6 +9,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from core.contracts import CONTRACTS
 from core.warehouse import Warehouse
@@ -185,7 +186,7 @@ def test_the_item_page_shows_facts_reasons_with_typical_values_history_and_model
     assert page.status_code == 200
     assert f"version {item['model_version']}" in page.text and f"{item['score']:.3f}" in page.text
     assert "History of the parties" in page.text and "Courier" in page.text
-    assert item["reasons"] and all(r["text"] in page.text for r in item["reasons"])
+    assert item["reasons"] and all(str(escape(r["text"])) in page.text for r in item["reasons"])
     assert not FEATURE_NAME.findall(page.text)
     assert ana.get(f"/items/{LANE}/NO-SUCH-ITEM").status_code == 404
 

@@ -45,8 +45,8 @@ def static_rows(store: Store, info: dict | None, lane: str, office: str) -> list
     for item in store.list_items(info["day"], lane, office):
         facts = [item["facts"].get(c, "") for c in columns]
         reasons = [_reason_line(r) for r in item["reasons"]]
-        cells = "".join(f"<td>{escape(v)}</td>" for v in facts)
-        cells += '<td><ul class="reasons">' + "".join(f"<li>{escape(line)}</li>" for line in reasons) + "</ul></td>"
+        cells = '<td><ul class="reasons">' + "".join(f"<li>{escape(line)}</li>" for line in reasons) + "</ul></td>"
+        cells += "".join(f"<td>{escape(v)}</td>" for v in facts)
         rows.append({"item_id": item["item_id"], "rank": item["rank"], "score": item["score"], "why": item["why"],
                      "facts": facts, "reasons": reasons, "cells": Markup(cells)})
     with _LOCK:

@@ -35,3 +35,17 @@ def get_context(gx_dir: Path):
 
 def data_docs_index(gx_dir: Path) -> Path:
     return gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def validation_results_dir(gx_dir: Path) -> Path:
+    return gx_dir / "gx" / "uncommitted" / "validations"
+
+
+def publish_data_docs(gx_dir: Path) -> Path:
+    """After GE has built Data Docs: make every page work offline and put our index in front."""
+    from expectations.docs_index import write_index
+    from expectations.offline_site import localise_site
+
+    site = data_docs_index(gx_dir).parent
+    localise_site(site)
+    return write_index(site, validation_results_dir(gx_dir))

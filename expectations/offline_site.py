@@ -41,6 +41,8 @@ EXTERNAL = r"(?:https?:)?//"
 _TAG = re.compile(r"<(?P<tag>script|link|img)\b(?P<attrs>[^>]*)>(?P<close>\s*</script>)?", re.I)
 _URL_ATTR = re.compile(rf"""\b(?P<name>src|href)\s*=\s*(?P<q>["'])(?P<url>{EXTERNAL}[^"']*)(?P=q)""", re.I)
 _INTEGRITY = re.compile(r"""\s+(integrity|crossorigin)\s*=\s*(["'])[^"']*\2""", re.I)
+# GE's own links into static/ (its favicon's depth is wrong on validation pages): re-rooted on the page.
+_LOCAL_STATIC = re.compile(r"""\b(?P<attr>(?:src|href)\s*=\s*["'])(?:\./)?(?:\.\./)*static/""", re.I)
 _CSS_URL = re.compile(rf"""url\(\s*(?P<q>["']?)(?P<url>{EXTERNAL}[^"')]*)(?P=q)\s*\)""", re.I)
 # Enough of a page to see whether GE's <head> still loads from outside (rewritten pages do not).
 _HEAD_BYTES = 16_384
@@ -76,7 +78,8 @@ def local_copy(url: str) -> str | None:
 
 
 def localise(html: str, prefix: str) -> str:
-    """The page with every external script, stylesheet, image and CSS url() made local or removed.
+    """The page with every external script, stylesheet, image and CSS url() made local or removed,
+    and its links into the site's static/ folder rooted at the site.
 
     ``prefix`` leads from the page's folder to the site root (``""``, ``"../../"``, ...)."""
     def tag(match: re.Match) -> str:
@@ -94,6 +97,7 @@ def localise(html: str, prefix: str) -> str:
         local = local_copy(match["url"])
         return f"url('{prefix}{local}')" if local else "none"
 
+    html = _LOCAL_STATIC.sub(lambda m: f"{m['attr']}{prefix}static/", html)
     return _CSS_URL.sub(css_url, _TAG.sub(tag, html))
 
 

@@ -111,6 +111,7 @@ def output_to_log(path: Path):
         os.dup2(saved[1], 2)
         for fd in saved:
             os.close(fd)
+        terminal.close()
 
 
 def _handler(handler: logging.Handler, level: int) -> logging.Handler:

@@ -57,8 +57,13 @@ def champion_metrics(settings: Settings) -> dict:
             version = client.get_model_version_by_alias(settings.model_name(lane), "champion")
         except mlflow.exceptions.MlflowException:
             continue
-        run = client.get_run(version.run_id).data
+        champion_run = client.get_run(version.run_id)
+        run = champion_run.data
+        baselines = client.search_runs([champion_run.info.experiment_id],
+                                       f"tags.mlflow.parentRunId = '{version.run_id}'")
         out[lane] = {"version": version.version, "gate": version.tags.get("gate.decision", "not run"),
+                     "compared_runs": [version.run_id] + [r.info.run_id for r in baselines
+                                                          if r.data.tags.get("stage") == "baseline"],
                      "valid_start": run.params.get("valid_start"), "valid_end": run.params.get("valid_end"),
                      **{k: round(v, 3) for k, v in sorted(run.metrics.items()) if k.startswith(CHAMPION_KEYS)
                         and "_office_" not in k}}
@@ -161,7 +166,7 @@ def _selected(summary: dict, day: dt.date) -> list[str]:
 
 def where_to_look(summary: dict, settings: Settings, day: dt.date, log_path) -> list[str]:
     from expectations.context import data_docs_index
-    from ml.tracking import runs_table_url
+    from ml.tracking import compare_runs_url, runs_table_url
 
     scored = settings.scored_dir / day.isoformat()
     lines = ["Where to look:",
@@ -171,7 +176,11 @@ def where_to_look(summary: dict, settings: Settings, day: dt.date, log_path) -> 
              "                      (every batch by source and day; failing rows in table raw.quarantine)",
              "  dbt docs            uv run customs-risk docs   (then open the printed index.html)",
              f"  MLflow UI           uv run mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}"]
-    lines += [f"    {lane:<17} {runs_table_url(eid)}" for lane, eid in summary.get("experiments", {}).items()]
+    for lane, eid in summary.get("experiments", {}).items():
+        lines.append(f"    {lane:<17} runs: {runs_table_url(eid)}")
+        compared = summary["models"].get(lane, {}).get("compared_runs")
+        if compared:
+            lines.append(f"    {'':<17} champion vs rules vs random: {compare_runs_url(compared, eid)}")
     lines += [f"  Airflow UI          AIRFLOW_HOME={settings.airflow_home} uv run airflow standalone",
               f"  details of this run {log_path}  (metrics of every lane, Airflow, GE and dbt logs)"]
     return lines

@@ -59,3 +59,13 @@ def configure_mlflow(lane: str, settings: Settings | None = None) -> str:
 def runs_table_url(experiment_id: str, ui: str = "http://127.0.0.1:5000") -> str:
     """Where the lane's runs table opens in the MLflow UI started with ``mlflow ui`` (port 5000)."""
     return f"{ui}/#/experiments/{experiment_id}{RUNS_VIEW_QUERY}"
+
+
+def compare_runs_url(run_ids: list[str], experiment_id: str, ui: str = "http://127.0.0.1:5000") -> str:
+    """MLflow's compare page for these runs: a training run beside its baseline runs (rules, random,
+    the previous champion), metric by metric."""
+    import json
+    from urllib.parse import quote
+
+    runs = quote(json.dumps(list(run_ids), separators=(",", ":")))
+    return f"{ui}/#/compare-runs?runs={runs}&experiments={quote(json.dumps([str(experiment_id)]))}"

@@ -47,7 +47,7 @@ def test_summary_names_stages_rows_champions_selection_and_where_to_look(setting
         "quarantined": {"shipments": 3}, "quarantine_top_reason": {"shipments": "weight_kg: between"},
         "feature_rows": {"express": 8000},
         "selection": [{"lane": "express", "scored": 2000, "selected": 40, "explored": 4, "model_version": "2"}],
-        "models": {"express": {"version": "2", "gate": "pass", "valid_start": "2026-03-04", "valid_end": "2026-03-05",
+        "models": {"express": {"version": "2", "gate": "pass", "compared_runs": ["r1", "r2"], "valid_start": "2026-03-04", "valid_end": "2026-03-05",
                                "auc": 0.81, "precision_at_capacity": 0.4, "recall_at_capacity": 0.2,
                                "selected_at_capacity": 80.0, "true_hit_rate_at_capacity": 0.3}},
         "experiments": {"express": "1"},
@@ -62,5 +62,6 @@ def test_summary_names_stages_rows_champions_selection_and_where_to_look(setting
     assert f"picks 0.250 [{lo:.3f}-{hi:.3f}] on 40" in text
     assert "40 of 2,000 items (36 by the model, 4 exploration)" in text
     assert "#/experiments/1?workflowType=machine_learning" in text
+    assert "champion vs rules vs random: http://127.0.0.1:5000/#/compare-runs?runs=" in text
     assert str(tmp_path / "demo.log") in text
     assert "{" not in text   # no metric dictionaries on the terminal

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from mlflow import MlflowClient
 
-from ml.tracking import EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND, configure_mlflow, experiment_name, runs_table_url
+from ml.tracking import (EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND, compare_runs_url, configure_mlflow,
+                         experiment_name, runs_table_url)
 
 
 def test_lane_experiments_are_marked_model_training_also_when_older(settings):
@@ -19,3 +20,9 @@ def test_lane_experiments_are_marked_model_training_also_when_older(settings):
 
 def test_runs_table_url_asks_for_the_model_training_view():
     assert runs_table_url("7") == "http://127.0.0.1:5000/#/experiments/7?workflowType=machine_learning"
+
+
+def test_compare_runs_url_names_every_run_and_the_experiment():
+    url = compare_runs_url(["a1", "b2"], "3")
+    assert url == ("http://127.0.0.1:5000/#/compare-runs?runs=%5B%22a1%22%2C%22b2%22%5D"
+                   "&experiments=%5B%223%22%5D")

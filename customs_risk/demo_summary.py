@@ -142,11 +142,11 @@ def _rows(summary: dict, day: dt.date) -> list[str]:
     q, reasons = summary["quarantined"], summary.get("quarantine_top_reason", {})
     quarantined = ", ".join(f"{s} {n:,} (mostly {reasons.get(s)})" for s, n in q.items()) if q else "none"
     scored = {row["lane"]: row["scored"] for row in summary["selection"]}
-    return ["Rows per stage:",
-            "  loaded (raw)   " + ", ".join(f"{k} {v:,}" for k, v in summary["raw_rows"].items()),
-            f"  quarantined    {quarantined}",
-            "  features       " + ", ".join(f"{k} {v:,}" for k, v in summary.get("feature_rows", {}).items()),
-            f"  scored {day}  " + ", ".join(f"{k} {v:,}" for k, v in scored.items())]
+    rows = {"loaded (raw)": ", ".join(f"{k} {v:,}" for k, v in summary["raw_rows"].items()),
+            "quarantined": quarantined,
+            "features": ", ".join(f"{k} {v:,}" for k, v in summary.get("feature_rows", {}).items()),
+            f"scored {day}": ", ".join(f"{k} {v:,}" for k, v in scored.items())}
+    return ["Rows per stage:"] + [f"  {label:<18} {text}" for label, text in rows.items()]
 
 
 def _selected(summary: dict, day: dt.date) -> list[str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from expectations.offline_site import VENDOR
+from expectations.suites import LINE
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def read_result(path: Path, results_dir: Path) -> BatchRow:
         if item["expectation_config"]["type"] == ROW_COUNT:
             rows = outcome.get("observed_value")
         for entry in outcome.get("unexpected_index_list") or []:
-            failing.add(json.dumps(entry, sort_keys=True) if isinstance(entry, dict) else str(entry))
+            failing.add(entry.get(LINE) if isinstance(entry, dict) else entry)
     stats = result.get("statistics", {})
     page = "validations/" + path.relative_to(results_dir).with_suffix(".html").as_posix()
     return BatchRow(

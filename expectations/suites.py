@@ -132,7 +132,7 @@ def validate(frame: "pd.DataFrame", contract: Contract, gx_dir) -> ValidationOut
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
-    from expectations.context import get_context, publish_data_docs
+    from expectations.context import drop_unexpected_values, get_context, publish_data_docs
     from expectations.docs_index import run_name
 
     context = get_context(gx_dir)
@@ -162,8 +162,9 @@ def validate(frame: "pd.DataFrame", contract: Contract, gx_dir) -> ValidationOut
                            run_time=dt.datetime.now(dt.timezone.utc))
     result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id,
                             expectation_parameters={DAY_START: start, DAY_END: end})
+    (key, validation), = result.run_results.items()
+    drop_unexpected_values(Path(gx_dir), key, LINE)
     publish_data_docs(Path(gx_dir))
-    (validation,) = result.run_results.values()
 
     batch_errors: list[str] = []
     row_failures: dict[int, list[str]] = {}

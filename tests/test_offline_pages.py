@@ -116,10 +116,11 @@ def test_data_docs_of_an_ingested_day_work_offline_and_name_source_and_day(setti
     monkeypatch.setenv("CUSTOMS_RISK_ALLOW_DEMO_KEY", "1")
     path = simulate_day(DAY, settings, scale=0.002)["shipments"]
     lines = path.read_text(encoding="utf-8").splitlines()
-    weight = lines[0].split(",").index("weight_kg")
-    bad = lines[2].split(",")
-    bad[weight] = "-1.5"
-    lines[2] = ",".join(bad)
+    weight, quantity, pccc = (lines[0].split(",").index(c) for c in ("weight_kg", "quantity", "consignee_pccc"))
+    two_faults, bad_code = lines[2].split(","), lines[3].split(",")
+    two_faults[weight], two_faults[quantity] = "-1.5", "three"    # one row, two failed expectations
+    bad_code[pccc] = "P12345BADCODE"                              # a malformed personal identifier
+    lines[2], lines[3] = ",".join(two_faults), ",".join(bad_code)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     report = load_day("shipments", DAY, settings)
@@ -130,7 +131,9 @@ def test_data_docs_of_an_ingested_day_work_offline_and_name_source_and_day(setti
     index = (site / "index.html").read_text(encoding="utf-8")
     quarantined = Warehouse(settings).query_df(
         "select count(*) from raw.quarantine where source = 'shipments' and batch_date = ?", [DAY]).iloc[0, 0]
-    assert report.rows_quarantined == quarantined == 1
+    assert report.rows_quarantined == quarantined == 2
+    # The failing values (here a personal identifier) are not kept in GE's store or pages.
+    assert not [p for p in settings.gx_dir.rglob("*") if p.is_file() and b"P12345BADCODE" in p.read_bytes()]
     row = re.search(r"<tr[^>]*><td>shipments</td><td>2026-03-02</td><td[^>]*>([\d,]+)</td>"
                     r"<td[^>]*>(\d+)</td><td>(.*?)</td>.*?<a href=\"([^\"]+)\">details</a>", index)
     assert row is not None, index

@@ -40,6 +40,7 @@ def run_demo(days: int | None = None, scale: float | None = None, start: dt.date
         timings = run_stages(start, days, scale, settings)
         summary = summarise(settings, score_day)
         summary["true_hit_rates"] = true_hit_rates(settings, score_day)
+        summary["desk_user"] = demo_desk_user(settings, score_day)
         summary["timings_s"] = {k: round(v, 1) for k, v in timings.items()}
         log.debug("summary with every champion metric: %s", json.dumps(summary, default=str, indent=1))
         log.info(render(summary, settings, start, score_day, log_path))
@@ -75,18 +76,8 @@ def run_stages(start: dt.date, days: int, scale: float | None, settings: Setting
         airflow_runner.run_dag(dag_id, score_day, logical=dag_id == "customs_risk_train",
                                first_day=start if dag_id == "customs_risk_transform" else None)
         timings[label] = time.perf_counter() - clock
-<<<<<<< HEAD
-        print(f"{label} done in {timings[label]:.0f} s")
-
-    summary = summarise(settings, score_day)
-    summary["desk_user"] = demo_desk_user(settings, score_day)
-    summary["timings_s"] = {k: round(v, 1) for k, v in timings.items()}
-    print(render(summary, settings, score_day))
-    return summary
-=======
         log.info("%s done in %.0f s", label, timings[label])
     return timings
->>>>>>> main
 
 
 @contextlib.contextmanager
@@ -151,42 +142,6 @@ def true_hit_rates(settings: Settings, day: dt.date) -> dict:
     return out
 
 
-<<<<<<< HEAD
-def render(summary: dict, settings: Settings, day: dt.date) -> str:
-    from expectations.context import data_docs_index
-
-    lines = ["", "=" * 72, f"customs-risk demo: scored lists for {day}", "=" * 72]
-    lines.append("rows in the warehouse (raw): " + ", ".join(f"{k} {v:,}" for k, v in summary["raw_rows"].items()))
-    q = summary["quarantined"]
-    lines.append("rows quarantined: " + (", ".join(f"{k} {v}" for k, v in q.items()) if q else "none"))
-    for lane, metrics in summary["models"].items():
-        shown = ", ".join(f"{k} {v}" for k, v in metrics.items() if k in (
-            "version", "auc", "precision_at_1pct", "precision_at_5pct", "recall_at_5pct"))
-        lines.append(f"model {settings.model_name(lane)}@champion: {shown}")
-    for row in summary["selection"]:
-        lines.append(f"{row['lane']}: scored {row['scored']:,}, selected {row['selected']} "
-                     f"(of which exploration {row['explored']}), model v{row['model_version']}")
-    for lane, rates in summary["true_hit_rates"].items():
-        lines.append(f"true hit rate {lane}: model {rates['model_policy']} vs rules {rates['rule_policy']} "
-                     f"vs random {rates['random']} ({rates['selected']} selected)")
-    lines.append("stage timings (s): " + ", ".join(f"{k} {v}" for k, v in summary["timings_s"].items()))
-    lines += [
-        "",
-        f"scored lists:    {settings.scored_dir / day.isoformat()}/<lane>/<office>.csv  "
-        f"(warehouse table scoring.daily_selection in {settings.warehouse_url})",
-        f"MLflow UI:       uv run mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}",
-        "dbt docs:        uv run customs-risk docs   (then open the printed index.html)",
-        f"GE data docs:    {data_docs_index(settings.gx_dir)}",
-        f"Airflow:         AIRFLOW_HOME={settings.airflow_home} uv run airflow standalone",
-        "risk desk:       uv run customs-risk desk --host 127.0.0.1 --port 8000   (then http://127.0.0.1:8000/)",
-    ]
-    user = summary.get("desk_user")
-    if user:
-        lines.append(f"desk sign-in:    {user['username']} (analyst, {user['lane']} office {user['office']}); "
-                     f"password in {user['password_file']}")
-    return "\n".join(lines)
-
-
 def demo_desk_user(settings: Settings, day: dt.date) -> dict | None:
     """A demo analyst for the office with the longest list of the day, its generated password kept in a
     file only the owner can read (never printed)."""
@@ -208,8 +163,6 @@ def demo_desk_user(settings: Settings, day: dt.date) -> dict | None:
     return {"username": "demo-analyst", "lane": best["lane"], "office": best["office"], "password_file": str(path)}
 
 
-=======
->>>>>>> main
 def simulate(start: dt.date, days: int, scale: float | None = None, settings: Settings | None = None) -> list[dict]:
     """Write simulated landing files (and their truth) for ``days`` days from ``start``."""
     settings = settings or get_settings()

@@ -97,6 +97,7 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
         out = select_within_offices(
             scored, settings.capacity_share[lane], settings.exploration_share,
             rng=selection_rng(settings.seed, lane, day), office_capacity=settings.office_capacity.get(lane),
+            min_propensity=settings.exploration_min_propensity,
         )
         # Reason codes for the selected items only: exact TreeSHAP is cheap for a few hundred rows.
         reasons = pd.Series(None, index=out.index, dtype=object)

@@ -12,9 +12,10 @@ import math
 import numpy as np
 import pandas as pd
 
+from core.intervals import bootstrap_interval, weighted_rate, with_interval
 from core.settings import Settings
 from ml.features import predict
-from ml.metrics import TOP_K_PCTS, bootstrap_interval, ranking_metrics, top_k_count, weighted_rate, with_interval
+from ml.metrics import TOP_K_PCTS, ranking_metrics, top_k_count
 from ml.oracle import get_oracle
 from ml.plots import log_figures, plot_importance, plot_patterns, plot_pr_curves
 from ml.selection import select_within_offices
@@ -255,21 +256,47 @@ def baseline_policies(lane: str, settings: Settings, window_frame: pd.DataFrame,
     return policies
 
 
+def comparison_key(lane: str, window: dict) -> str:
+    """The tag shared by a model run and its baselines: one lane, one out-of-time window."""
+    return f"{lane} {window['valid_start']}..{window['valid_end']}"
+
+
+def _sibling_run(lane: str, policy: str, comparison: str, params: dict, metrics: dict[str, float]) -> str:
+    """A top-level run beside the active training run (not its child), so the MLflow run list and its
+    chart view show model, rules and random side by side without expanding anything."""
+    import time
+
+    import mlflow
+    from mlflow.entities import Metric, Param
+
+    client, parent = mlflow.MlflowClient(), mlflow.active_run()
+    tags = {"lane": lane, "stage": "baseline", "policy": policy, "comparison": comparison,
+            "train_run_id": parent.info.run_id}
+    run = client.create_run(parent.info.experiment_id, run_name=f"baseline-{policy}-{comparison.split()[-1]}", tags=tags)
+    now = int(time.time() * 1000)
+    client.log_batch(run.info.run_id, metrics=[Metric(k, v, now, 0) for k, v in metrics.items()],
+                     params=[Param(k, str(v)) for k, v in params.items()])
+    client.set_terminated(run.info.run_id)
+    return run.info.run_id
+
+
 def log_baselines(lane: str, settings: Settings, window_frame: pd.DataFrame, truth: pd.DataFrame | None,
                   model, features: list[str], window: dict) -> dict[str, dict]:
     """Each baseline as a run on the same out-of-time window under the same metric names as the model,
-    nested under the active training run; the PR curves and feature importance as its plots."""
+    a sibling of the active training run sharing its ``comparison`` tag (filter
+    ``tags.comparison = '<lane> <start>..<end>'`` in the MLflow UI); the PR curves and feature importance
+    as the training run's plots."""
     import mlflow
 
+    comparison = comparison_key(lane, window)
+    mlflow.set_tags({"policy": "model", "comparison": comparison})
     policies = baseline_policies(lane, settings, window_frame, truth, features)
     results = {}
     for policy, scores in policies.items():
         metrics = finite(policy_metrics(window_frame, scores, settings, lane, truth))
-        with mlflow.start_run(run_name=f"baseline-{policy}", nested=True):
-            mlflow.set_tags({"lane": lane, "stage": "baseline", "policy": policy})
-            mlflow.log_params({"policy": policy, "valid_start": window["valid_start"],
-                               "valid_end": window["valid_end"], "capacity_pct": capacity_pct(settings, lane)})
-            mlflow.log_metrics(metrics)
+        _sibling_run(lane, policy, comparison, {"policy": policy, "valid_start": window["valid_start"],
+                                                "valid_end": window["valid_end"],
+                                                "capacity_pct": capacity_pct(settings, lane)}, metrics)
         results[policy] = metrics
 
     labelled = window_frame["label"].notna().to_numpy()

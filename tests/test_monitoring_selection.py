@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from synthetic_world import LANE, OFFICES, START
 
-from ml.metrics import horvitz_thompson_rate
+from core.intervals import horvitz_thompson_rate
 from ml.oracle import get_oracle
 from ml.selection import select_within_offices, selection_rng
 

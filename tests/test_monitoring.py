@@ -1,0 +1,121 @@
+"""Daily monitoring (issue 15): drift and volumes against the champion's training window, weekly hit
+rates with intervals, the monitoring tables, the HTML report, the champion's metrics over time, the
+baselines side by side in MLflow, and a drifting world that is flagged and retrained on."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from synthetic_world import LANE, NEW_DAY, START, build_world
+
+from core.warehouse import Warehouse
+from customs_risk.stages import monitor, promote, score, train
+from ml.retrain_policy import retrain_decision
+from monitoring.drift import psi
+from simworld.truth import truth_dir
+
+
+def _client(s):
+    from mlflow import MlflowClient
+
+    return MlflowClient(s.mlflow_tracking_uri, s.mlflow_tracking_uri)
+
+
+def _rewrite_world(s, **kwargs) -> None:
+    features, truths = build_world(**kwargs)
+    wh = Warehouse(s)
+    wh.execute(f"drop table if exists marts.fct_{LANE}_features")
+    wh.replace_partition("marts", f"fct_{LANE}_features", features, {})
+    for day, truth in truths.items():
+        truth.to_parquet(truth_dir(s) / f"{day.isoformat()}.parquet")
+
+
+def test_psi_is_zero_for_the_same_sample_and_large_for_a_shift():
+    rng = np.random.default_rng(0)
+    ref = pd.Series(rng.normal(size=5000))
+    assert psi(ref, ref) == pytest.approx(0.0, abs=1e-12)
+    assert psi(ref, pd.Series(rng.normal(size=2000))) < 0.05
+    assert psi(ref, pd.Series(rng.normal(1.0, 1.0, size=2000))) > 0.25
+    cats = pd.Series(rng.choice(list("abc"), 3000)).astype("category")
+    assert psi(cats, pd.Series(["d"] * 500).astype("category")) > 1.0     # unseen category
+
+
+def test_monitor_a_quiet_day_writes_tables_report_and_champion_metrics(world):
+    trained = train(LANE, world, trials=0)
+    # Baselines in plain sight: model, random and rules as sibling runs sharing one comparison tag.
+    client = _client(world)
+    experiment = client.get_run(trained["run_id"]).info.experiment_id
+    comparison = client.get_run(trained["run_id"]).data.tags["comparison"]
+    side = client.search_runs([experiment], f"tags.comparison = '{comparison}'")
+    assert {r.data.tags["policy"] for r in side} == {"model", "random", "rule"}
+    assert not any("mlflow.parentRunId" in r.data.tags for r in side)
+    for run in side:
+        m = run.data.metrics
+        assert m["precision_at_capacity_lo"] <= m["precision_at_capacity"] <= m["precision_at_capacity_hi"]
+        assert m["precision_at_capacity_n"] > 0 and "true_hit_rate_at_capacity_hi" in m
+
+    day = START + timedelta(days=12)
+    score(LANE, day, world)
+    result = monitor(LANE, day, world)
+    assert result["level"] == "ok", result["warnings"]
+    wh = Warehouse(world)
+    drift = wh.query_df("select * from monitoring.feature_drift where lane = ? and day = ?", [LANE, day])
+    assert set(drift["name"]) == set(trained["features"]) | {"score"} and (drift["psi"] < 0.1).all()
+    volume = wh.query_df("select * from monitoring.office_volume where lane = ? and day = ?", [LANE, day])
+    assert set(volume["level"]) == {"ok"} and volume["items"].sum() == 400
+    weekly = wh.query_df("select * from monitoring.hit_rate where lane = ? and day = ?", [LANE, day])
+    assert {"rule", "audit"} <= set(weekly["kind"])
+    assert ((weekly["lo"] <= weekly["rate"]) & (weekly["rate"] <= weekly["hi"])).all()
+    html = result["html"].read_text()
+    assert "data:image/png;base64," in html and not re.search(r"(src|href)=\"https?://", html)
+    assert "no finding" in html.lower() or "No finding" in html
+    # Metrics over time on the champion's run, step = the day's ordinal; a rerun replaces, not adds.
+    monitor(LANE, day, world)
+    history = client.get_metric_history(trained["run_id"], "monitor_psi_score")
+    assert {h.step for h in history} == {day.toordinal()}
+    assert len(wh.query_df("select * from monitoring.drift_flags where lane = ?", [LANE])) == 1
+
+
+def test_a_drifting_world_is_flagged_and_the_retrain_restores_the_hit_rate(world):
+    """A new route from day 8: monitoring flags the moved feature at 'act', the retrain policy asks for
+    a retrain, and the retrained champion finds more of the truly risky items than the old one did."""
+    from ml.evaluate import policy_metrics
+    from ml.features import load_features, predict, signature_inputs
+    from ml.oracle import truth_for
+    from ml.registry import CHAMPION, current_alias
+
+    import mlflow
+
+    _rewrite_world(world, drift_from=8)
+    old = train(LANE, world, as_of=START + timedelta(days=7), trials=0)
+    # No new outcomes since the champion's window: only drift can ask for a retrain.
+    Warehouse(world).replace_partition("intermediate", "int_item_outcomes", pd.DataFrame(
+        {"lane": [LANE], "item_id": ["x"], "first_inspection_date": [START]}), {})
+    assert retrain_decision(LANE, world)[0] is False
+    day = START + timedelta(days=9)
+    score(LANE, day, world)
+    result = monitor(LANE, day, world)
+    assert result["level"] == "act" and any("f_noise_1" in w and "(act)" in w for w in result["warnings"])
+    due, why = retrain_decision(LANE, world)
+    assert due and why.startswith("drift beyond the act threshold"), why
+    assert "act" in result["html"].read_text()
+
+    new = train(LANE, world, trials=0)
+    verdict = promote(LANE, world)
+    assert verdict["promoted"], verdict["reason"]
+    assert "beyond the noise" in verdict["reason"]
+    assert not retrain_decision(LANE, world)[1].startswith("drift")   # the flag was on the old champion
+
+    window = load_features(LANE, world, since=START + timedelta(days=12), as_of=NEW_DAY - timedelta(days=1))
+    truth = truth_for(world, LANE, sorted(window["item_date"].unique()))
+    rates = {}
+    for run in (old, new):
+        ref = current_alias(world, world.model_name(LANE), CHAMPION) if run is new else None
+        model = mlflow.xgboost.load_model(f"models:/{run['model_name']}/{run['model_version']}")
+        scores = predict(model, window, run["features"])
+        rates[run["model_version"]] = policy_metrics(window, scores, world, LANE, truth)["true_hit_rate_at_capacity"]
+    assert ref.version == new["model_version"]
+    assert rates[new["model_version"]] > rates[old["model_version"]] + 0.1, rates

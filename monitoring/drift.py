@@ -24,7 +24,7 @@ def psi_from_counts(reference: np.ndarray, current: np.ndarray) -> float:
 def psi(reference: pd.Series, current: pd.Series, bins: int = BINS) -> float:
     """PSI of one column: numeric columns on the reference's deciles (missing values a bin of their
     own), categorical ones on their categories (unseen ones together)."""
-    if isinstance(reference.dtype, pd.CategoricalDtype) or reference.dtype == object or reference.dtype == bool:
+    if not pd.api.types.is_numeric_dtype(reference.dtype) or pd.api.types.is_bool_dtype(reference.dtype):
         ref, cur = reference.astype(object).fillna("<missing>"), current.astype(object).fillna("<missing>")
         cats = pd.Index(ref.unique())
         cur = cur.where(cur.isin(cats), "<unseen>")

@@ -58,7 +58,9 @@ def test_monitor_a_quiet_day_writes_tables_report_and_champion_metrics(world):
         assert m["precision_at_capacity_n"] > 0 and "true_hit_rate_at_capacity_hi" in m
 
     day = START + timedelta(days=12)
-    score(LANE, day, world)
+    summary = score(LANE, day, world)["html"].read_text()
+    assert "How good is this champion" in summary
+    assert re.search(r"<td>precision_at_capacity</td><td>[0-9.]+</td>\s*<td>\[[0-9.]+, [0-9.]+\]</td>", summary)
     result = monitor(LANE, day, world)
     assert result["level"] == "ok", result["warnings"]
     wh = Warehouse(world)
@@ -73,7 +75,9 @@ def test_monitor_a_quiet_day_writes_tables_report_and_champion_metrics(world):
     assert "data:image/png;base64," in html and not re.search(r"(src|href)=\"https?://", html)
     assert "no finding" in html.lower() or "No finding" in html
     # Metrics over time on the champion's run, step = the day's ordinal; a rerun replaces, not adds.
-    monitor(LANE, day, world)
+    from customs_risk.cli import main
+
+    assert main(["monitor", "--lane", LANE, "--date", day.isoformat()]) == 0
     history = client.get_metric_history(trained["run_id"], "monitor_psi_score")
     assert {h.step for h in history} == {day.toordinal()}
     assert len(wh.query_df("select * from monitoring.drift_flags where lane = ?", [LANE])) == 1

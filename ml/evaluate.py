@@ -224,7 +224,13 @@ def oracle_metrics(lane: str, settings: Settings, model, window: pd.DataFrame, f
     patterns = oracle.pattern_recall(truth, picks)
     days = sorted(window["item_date"].unique())
     _log_patterns(lane, patterns, days)
-    return (oracle.policy_hit_rates(truth, picks) | {"true_items": float(len(truth)), "true_selected_model": float(len(picks))}
+    rates = oracle.policy_hit_rates(truth, picks)
+    counts = {"model": len(picks), "random": len(truth), "rule": int(truth["rule_selected"].sum())}
+    for policy, n in counts.items():
+        name = f"true_hit_rate_{policy}"
+        if name in rates and n:
+            rates |= with_interval(name, round(rates[name] * n), n, settings.confidence)
+    return (rates | {"true_items": float(len(truth)), "true_selected_model": float(len(picks))}
             | {f"true_recall_pattern_{p}": v["recall_model"] for p, v in patterns.items()})
 
 

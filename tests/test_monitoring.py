@@ -13,6 +13,7 @@ from synthetic_world import LANE, NEW_DAY, START, build_world
 
 from core.warehouse import Warehouse
 from customs_risk.stages import monitor, promote, score, train
+from ml.oracle import get_oracle
 from ml.retrain_policy import retrain_decision
 from monitoring.drift import psi
 from simworld.truth import truth_dir
@@ -31,6 +32,18 @@ def _rewrite_world(s, **kwargs) -> None:
     wh.replace_partition("marts", f"fct_{LANE}_features", features, {})
     for day, truth in truths.items():
         truth.to_parquet(truth_dir(s) / f"{day.isoformat()}.parquet")
+
+
+def _answer_picks(s, selection: pd.DataFrame, truth: pd.Series) -> None:
+    """Label the day's picks with their true outcome and the reason they were picked."""
+    wh = Warehouse(s)
+    frame = wh.query_df(f"select * from marts.fct_{LANE}_features")
+    picked = selection[selection["selected"]].set_index("item_id")
+    rows = frame["item_id"].isin(picked.index)
+    frame.loc[rows, "label"] = truth.loc[frame.loc[rows, "item_id"]].astype(int).to_numpy()
+    frame.loc[rows, "selection_reason"] = picked.loc[frame.loc[rows, "item_id"], "why"].to_numpy()
+    wh.execute(f"drop table marts.fct_{LANE}_features")
+    wh.replace_partition("marts", f"fct_{LANE}_features", frame, {})
 
 
 def test_psi_is_zero_for_the_same_sample_and_large_for_a_shift():
@@ -58,7 +71,8 @@ def test_monitor_a_quiet_day_writes_tables_report_and_champion_metrics(world):
         assert m["precision_at_capacity_n"] > 0 and "true_hit_rate_at_capacity_hi" in m
 
     day = START + timedelta(days=12)
-    summary = score(LANE, day, world)["html"].read_text()
+    scored = score(LANE, day, world)
+    summary = scored["html"].read_text()
     assert "How good is this champion" in summary
     assert re.search(r"<td>precision_at_capacity</td><td>[0-9.]+</td>\s*<td>\[[0-9.]+, [0-9.]+\]</td>", summary)
     result = monitor(LANE, day, world)
@@ -71,6 +85,17 @@ def test_monitor_a_quiet_day_writes_tables_report_and_champion_metrics(world):
     weekly = wh.query_df("select * from monitoring.hit_rate where lane = ? and day = ?", [LANE, day])
     assert {"rule", "audit"} <= set(weekly["kind"])
     assert ((weekly["lo"] <= weekly["rate"]) & (weekly["rate"] <= weekly["hi"])).all()
+
+    # Outcomes of the day's own picks return (the inspectors answer from the truth): the hit rate of
+    # model and exploration picks, and of all traffic by inverse propensity, whose interval holds the truth.
+    truth = get_oracle(world).truth(LANE, [day]).set_index("item_id")["is_risky"]
+    _answer_picks(world, wh.query_df("select * from scoring.daily_selection where lane = ? and item_date = ?",
+                                     [LANE, day]), truth)
+    monitor(LANE, day, world)
+    weekly = wh.query_df("select * from monitoring.hit_rate where lane = ? and day = ?", [LANE, day])
+    ipw = weekly[weekly["kind"] == "all_traffic_ipw"].iloc[0]
+    assert {"model", "exploration"} <= set(weekly["kind"]) and ipw["n"] == scored["selected"]
+    assert ipw["lo"] <= truth.mean() <= ipw["hi"] and ipw["note"].startswith("outcomes for 100%")
     html = result["html"].read_text()
     assert "data:image/png;base64," in html and not re.search(r"(src|href)=\"https?://", html)
     assert "no finding" in html.lower() or "No finding" in html

@@ -148,3 +148,21 @@ def test_a_drifting_world_is_flagged_and_the_retrain_restores_the_hit_rate(world
         rates[run["model_version"]] = policy_metrics(window, scores, world, LANE, truth)["true_hit_rate_at_capacity"]
     assert ref.version == new["model_version"]
     assert rates[new["model_version"]] > rates[old["model_version"]] + 0.1, rates
+
+
+def test_an_office_whose_volume_jumps_is_a_watch_not_a_retrain(settings):
+    from monitoring.run import triggers
+    from monitoring.volume import office_volumes
+
+    days = [START + timedelta(days=d) for d in range(8)]
+    rows = [{"item_id": f"{o}{d}{i}", "item_date": day, "office_id": o}
+            for d, day in enumerate(days) for o, n in (("A", 100 if d < 7 else 250), ("B", 80))
+            for i in range(n)]
+    Warehouse(settings).replace_partition("marts", f"fct_{LANE}_features", pd.DataFrame(rows), {})
+    volumes = office_volumes(f"marts.fct_{LANE}_features", days[-1], settings).set_index("office_id")
+    assert volumes.loc["A", "ratio"] == pytest.approx(2.5) and volumes.loc["A", "level"] == "watch"
+    assert volumes.loc["B", "level"] == "ok"
+    drift = pd.DataFrame({"name": ["f_x"], "kind": ["feature"], "psi": [0.12], "level": ["watch"]})
+    level, warnings = triggers(drift, volumes.reset_index(), settings)
+    assert level == "watch" and len(warnings) == 2
+    assert any("office A: 250 items vs recent median 100" in w for w in warnings)

@@ -65,6 +65,9 @@ def test_monitor_a_quiet_day_writes_tables_report_and_champion_metrics(world):
     side = client.search_runs([experiment], f"tags.comparison = '{comparison}'")
     assert {r.data.tags["policy"] for r in side} == {"model", "random", "rule"}
     assert not any("mlflow.parentRunId" in r.data.tags for r in side)
+    from customs_risk.demo_summary import champion_metrics
+
+    assert set(champion_metrics(world)[LANE]["compared_runs"]) == {r.info.run_id for r in side}
     for run in side:
         m = run.data.metrics
         assert m["precision_at_capacity_lo"] <= m["precision_at_capacity"] <= m["precision_at_capacity_hi"]

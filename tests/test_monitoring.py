@@ -17,6 +17,7 @@ from ml.oracle import get_oracle
 from ml.retrain_policy import retrain_decision
 from monitoring.drift import psi
 from simworld.truth import truth_dir
+from test_offline_pages import scan
 
 
 def _client(s):
@@ -101,6 +102,7 @@ def test_monitor_a_quiet_day_writes_tables_report_and_champion_metrics(world):
     assert ipw["lo"] <= truth.mean() <= ipw["hi"] and ipw["note"].startswith("outcomes for 100%")
     html = result["html"].read_text()
     assert "data:image/png;base64," in html and not re.search(r"(src|href)=\"https?://", html)
+    assert scan(result["html"].parent) == {}        # the offline-pages scanner: nothing fetched from elsewhere
     assert "no finding" in html.lower() or "No finding" in html
     # Metrics over time on the champion's run, step = the day's ordinal; a rerun replaces, not adds.
     from customs_risk.cli import main

@@ -101,10 +101,10 @@ def _check_plausible_cp949(path: Path, text: str) -> None:
 
 def _in_euc_kr(char: str) -> bool:
     try:
-        char.encode("euc-kr")
+        # Python's codec spells syllables outside KS X 1001 as an 8-byte jamo sequence: not EUC-KR proper.
+        return len(char.encode("euc-kr")) == 2
     except UnicodeEncodeError:
         return False
-    return True
 
 
 def check_complete(path: Path, text: str) -> None:

@@ -156,10 +156,7 @@ def cmd_import(args) -> None:
         else:
             print(report.summary())
     rejected_days = sum(len(r.rejected_days) for r in reports if not r.error)
-    for line in failed[:-1]:
-        print(f"customs-risk import: error: {line}", file=sys.stderr)
-    if failed:
-        raise BatchRejected(failed[-1] + (f" (and {len(failed) - 1} more files rejected)" if len(failed) > 1 else ""))
+    _raise_refusals(failed, f"{len(reports)} files")
     if rejected_days:
         raise BatchRejected(f"{rejected_days} source days rejected by batch rules (listed above)")
 

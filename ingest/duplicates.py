@@ -32,13 +32,22 @@ def duplicate_of(batch: pd.DataFrame, contract: Contract, warehouse: Warehouse, 
 
 
 def _loaded_for(warehouse: Warehouse, contract: Contract, keys: list[str], days: list[dt.date]) -> dict[str, str]:
-    """The first loaded day of each key already in ``raw.<source>``, outside the days being (re)loaded."""
+    """The first loaded day of each key already in ``raw.<source>``, outside the days being (re)loaded.
+
+    DuckDB joins the keys as a registered frame (a full CCTV day, 1.08M keys: ~1 s; as a list parameter ~4 s);
+    PostgreSQL takes them as an array parameter."""
     if not keys or not warehouse.table_exists("raw", contract.table):
         return {}
-    frame = warehouse.query_df(
-        f'select "{contract.key}" as k, min(_batch_date) as d from raw."{contract.table}" '
-        f'where "{contract.key}" in (select unnest(?::varchar[])) '
-        "and _batch_date not in (select unnest(?::date[])) group by 1", [keys, days])
+    table, key = f'raw."{contract.table}"', f'"{contract.key}"'
+    outside = "e._batch_date not in (select unnest(?::date[])) group by 1"
+    if warehouse.kind == "duckdb":
+        with warehouse.connect(read_only=True) as conn:
+            conn.register("_keys", pd.DataFrame({"k": keys}))
+            frame = conn.execute(f"select e.{key} as k, min(e._batch_date) as d from {table} e "
+                                 f"semi join _keys on e.{key} = _keys.k where {outside}", [days]).df()
+    else:
+        frame = warehouse.query_df(f"select e.{key} as k, min(e._batch_date) as d from {table} e "
+                                   f"where e.{key} in (select unnest(?::varchar[])) and {outside}", [keys, days])
     return {k: str(pd.Timestamp(d).date()) for k, d in zip(frame["k"], frame["d"])}
 
 

@@ -116,8 +116,10 @@ DECLARATIONS = Contract(
         Field("tax_type", pattern=CODE, kcs_name="Tax Type", description="Tariff type (A basic, F.. FTA)."),
         Field("origin_indicator", allowed=("B", "E", "G", "N", "S", "Y"), kcs_name="Country of Origin Indicator",
               description="How the origin is marked on the goods."),
-        Field("net_mass_kg", "float", min_value=0, max_value=MAX_MASS_KG, kcs_name="Net Mass", description="Net mass, kg."),
-        Field("item_price_krw", "float", min_value=0, max_value=MAX_KRW, kcs_name="Item Price", description="Assessed value, KRW."),
+        Field("net_mass_kg", "float", min_value=0, max_value=MAX_MASS_KG, kcs_name="Net Mass",
+              description="Net mass, kg."),
+        Field("item_price_krw", "float", min_value=0, max_value=MAX_KRW, kcs_name="Item Price",
+              description="Assessed value, KRW."),
     ),
 )
 
@@ -161,7 +163,8 @@ TRAVELLERS = Contract(
         Field("transit_airport", required=False, pattern=AIRPORT, description="IATA code of a transit stop."),
         Field("booking_lead_days", "int", min_value=0, max_value=400, description="Days between booking and flight."),
         Field("ticket_payment", allowed=("card", "cash", "miles", "corporate"), description="How the ticket was paid."),
-        Field("trips_last_year", "int", min_value=0, max_value=3650, description="International trips in the last 12 months."),
+        Field("trips_last_year", "int", min_value=0, max_value=3650,
+              description="International trips in the last 12 months."),
         Field("source_country_visits", "int", min_value=0, max_value=1000,
               description="Visits to drug-source countries in the last 3 years (from passport history)."),
         Field("bags_checked", "int", min_value=0, max_value=20, description="Checked bags."),
@@ -205,8 +208,10 @@ INSPECTIONS = Contract(
               allowed=("drugs", "counterfeit", "undervaluation", "misclassification", "origin_fraud",
                        "prohibited_goods", "critical"),
               description="What was found."),
-        Field("quantity", "float", required=False, min_value=0, max_value=MAX_MASS_KG, description="Quantity seized (kg or units)."),
-        Field("extra_duty_krw", "float", required=False, min_value=0, max_value=MAX_KRW, description="Extra duty assessed, KRW."),
+        Field("quantity", "float", required=False, min_value=0, max_value=MAX_MASS_KG,
+              description="Quantity seized (kg or units)."),
+        Field("extra_duty_krw", "float", required=False, min_value=0, max_value=MAX_KRW,
+              description="Extra duty assessed, KRW."),
     ),
 )
 

@@ -1,6 +1,7 @@
 {{ config(materialized='incremental', unique_key='item_id', incremental_strategy='delete+insert', on_schema_change='fail') }}
 -- Point-in-time features of import declarations, one row per declaration item: only outcomes recorded
 -- before the declaration date (all history and 30/90/365-day windows) and traffic up to that day.
+-- f_same_* columns: how earlier declarations of the same exact declared values ended (int_cargo_value_priors).
 -- c_* columns are the declaration's raw codes, for the model to split on as native categories.
 -- Incremental: the new days' items, the items of days after newly recorded outcomes (their profiles
 -- change) and the items whose own outcome changed (macros/incremental.sql).
@@ -39,6 +40,10 @@ unit_value_reference as (
     {%- if is_incremental() %}
     and as_of_date >= {{ rebuild.first_day }}
     {%- endif %}
+),
+
+exact_value_priors as (
+    select * from {{ ref('int_cargo_value_priors') }}
 ),
 
 items as (
@@ -125,10 +130,12 @@ final as (
         {{ profile_feature_columns('cargo', 'history_features', windows) }}
         history_features.f_origin_indicator_consistency,
         history_features.f_lane_prior_hit_rate,
+        {{- exact_value_feature_columns('exact_value_priors') }}
         {{ rebuild.loaded_through }} as inputs_loaded_at
     from items
     inner join declaration_features on declaration_features.item_id = items.declaration_id
     inner join history_features on history_features.item_id = items.declaration_id
+    inner join exact_value_priors on exact_value_priors.item_id = items.declaration_id
     left join outcomes on outcomes.item_id = items.declaration_id
 )
 

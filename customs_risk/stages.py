@@ -20,16 +20,40 @@ def transform(select: str | None = None, settings: Settings | None = None) -> An
     return build(settings or get_settings(), select=select)
 
 
-def train(lane: str, as_of: dt.date | None = None, settings: Settings | None = None) -> dict:
-    from ml.train import train_lane
+def train(lane: str, settings: Settings | None = None, as_of: dt.date | None = None,
+          trials: int | None = None) -> dict:
+    """Train a lane (registers @challenger); a lane's first model also becomes its champion."""
+    from ml.deploy import bootstrap_champion
+    from ml.train import SEARCH_TRIALS, train_lane
 
-    return train_lane(lane, settings or get_settings(), as_of=as_of)
+    settings = settings or get_settings()
+    result = train_lane(lane, settings, as_of=as_of, trials=SEARCH_TRIALS if trials is None else trials)
+    return result | bootstrap_champion(lane, result["model_version"], settings)
+
+
+def validate(lane: str, settings: Settings | None = None) -> dict:
+    """The promotion gate for the lane's @challenger (verdict recorded on the version)."""
+    from ml.gate import validate_challenger
+
+    return validate_challenger(lane, settings or get_settings())
+
+
+def promote(lane: str, settings: Settings | None = None, rollback: bool = False, validate: bool = True) -> dict:
+    """Deploy: move @champion to a challenger that passed the gate, or roll back."""
+    from ml.deploy import promote as deploy
+
+    return deploy(lane, settings or get_settings(), rollback=rollback, validate=validate)
 
 
 def score(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
+    """Score the day, then write the files people read (per-office CSVs, all rows, HTML summary)."""
+    from customs_risk.reports import write_day_outputs
     from ml.score import score_day
 
-    return score_day(lane, day, settings or get_settings())
+    settings = settings or get_settings()
+    result = score_day(lane, day, settings)
+    selection = result.pop("selection")
+    return result | write_day_outputs(selection, lane, day, settings, result)
 
 
 def days_from_context(context: dict) -> list[dt.date]:

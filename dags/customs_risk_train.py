@@ -35,7 +35,7 @@ def _train(lane: str, triggering_asset_events=None) -> dict:
 
 
 def _validate(lane: str, trained: dict) -> dict:
-    from ml.promotion import validate_challenger
+    from customs_risk.stages import validate as validate_challenger
 
     verdict = validate_challenger(lane)
     print(f"{lane}: gate {'passed' if verdict['passed'] else 'failed'} for version {verdict['challenger_version']}: {verdict['reason']}")
@@ -43,7 +43,7 @@ def _validate(lane: str, trained: dict) -> dict:
 
 
 def _promote(lane: str, verdict: dict) -> dict:
-    from ml.promotion import promote
+    from customs_risk.stages import promote
 
     result = promote(lane, validate=False)
     print(f"{lane}: champion v{result.get('champion_version')}, promoted {result.get('promoted')}: {result.get('reason')}")

@@ -1,12 +1,12 @@
-{{ config(materialized='incremental', unique_key='item_id', incremental_strategy='delete+insert', on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='item_id') }}
 -- "Seen this exact value before, and how did it end": for every cargo item and exact-value key
 -- (macros/exact_values.sql: price, mass, price and mass, importer and price, HS6 and price), how many
 -- earlier declarations with the same exact value were inspected and their smoothed hit rate, counting only
 -- outcomes recorded strictly before the item's day. A repeat declaration (same goods, same declared value
 -- and mass) tells how this one is likely to end; bucketing or ratios of the numbers lose that.
 -- Incremental like fct_cargo_features: the new days' items and every item dated after a newly recorded
--- outcome (macros/incremental.sql).
-{%- set rebuild = item_rebuild_window('cargo', [(ref('stg_declarations'), 'declaration_date'), (ref('int_item_outcomes'), add_days('first_inspection_date', 1))]) %}
+-- outcome (feature_rebuild_window, macros/features.sql).
+{%- set rebuild = feature_rebuild_window('cargo') %}
 {%- set keys = cargo_exact_value_keys() %}
 
 with
@@ -21,9 +21,7 @@ value_outcome_days as (
 
 lane_priors as (
     select * from {{ ref('int_lane_priors') }} where lane = 'cargo'
-    {%- if is_incremental() %}
-    and as_of_date >= {{ rebuild.first_day }}
-    {%- endif %}
+    {{ if_incremental('and as_of_date >= ' ~ rebuild.first_day) }}
 ),
 
 items as (
@@ -34,9 +32,7 @@ items as (
         {{ expr.replace('{t}', 'declarations') }} as {{ key }}_value{{ ',' if not loop.last }}
         {%- endfor %}
     from declarations
-    {%- if is_incremental() %}
-    where {{ item_rebuild_filter(rebuild, 'declarations.declaration_id', 'declarations.declaration_date') }}
-    {%- endif %}
+    {{ if_incremental('where ' ~ item_rebuild_filter(rebuild, 'declarations.declaration_id', 'declarations.declaration_date')) }}
 ),
 
 target_values as (

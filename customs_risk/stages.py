@@ -56,6 +56,20 @@ def score(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
     return result | write_day_outputs(selection, lane, day, settings, result)
 
 
+def monitor(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
+    """Monitor a scored day (the score DAG's task after ``score``): drift against the champion's
+    training window, volumes, weekly hit rates; an 'act' level makes the retrain policy retrain."""
+    from ml.features import feature_table
+    from ml.reference import champion_reference
+    from monitoring.run import Champion, monitor_day
+
+    settings = settings or get_settings()
+    ref = champion_reference(lane, day, settings)
+    return monitor_day(lane, day, settings, champion=Champion(ref.model_name, ref.model_version, ref.run_id, ref.window),
+                       reference=ref.reference, current=ref.day, features=ref.features,
+                       feature_table=".".join(feature_table(lane)))
+
+
 def days_from_context(context: dict) -> list[dt.date]:
     """The business days a DAG run works on, oldest first: ``conf["day"]`` (and ``conf["first_day"]`` when
     it covers several), else the days carried by the triggering asset events, else the run's logical date."""

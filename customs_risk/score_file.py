@@ -14,7 +14,9 @@ from ml.score import reason_codes
 from ml.tracking import configure_mlflow
 
 INPUT_FORMATS = ("kcs",)
-INPUT_COLUMNS = ("declaration_id", "score", "rank", "selected", "reasons")
+INPUT_COLUMNS = ("declaration_id", "score", "rank", "selected", "reasons", "reason")
+UNREADABLE = "not scored: the line could not be read as a declaration (quarantined by the contract as a parse error)"
+NOT_LOADED = "not scored: the declarations contract did not load this row"
 
 
 def score_input(lane: str, path: Path, output: Path, fmt: str = "kcs", settings: Settings | None = None) -> dict:
@@ -39,11 +41,12 @@ def score_input(lane: str, path: Path, output: Path, fmt: str = "kcs", settings:
 
     Item ids follow the importer: a Declaration ID repeated within the file becomes ``<id>-<n>``.
     Output, one row per declaration of the file, in file order: ``declaration_id,score,rank,selected,
-    reasons``. ``rank`` is over the whole file (1 = highest score, ties to the smaller id); ``selected``
+    reasons,reason``. ``rank`` is over the whole file (1 = highest score, ties to the smaller id); ``selected``
     marks the top ``capacity_share[lane]`` of the file (ceil), the model picks only (no random
     exploration, so the same file and champion give the same list); ``reasons`` (top TreeSHAP
     contributions, as in daily scoring) are given for the selected rows. Rows the contract quarantined
-    have no features: they get an empty score and rank and are counted in ``unscored``.
+    have no features: they get an empty score and rank, ``reason`` says why (the contract's own words
+    from ``raw.quarantine``), and they are counted in ``unscored``; ``reason`` is empty for scored rows.
     """
     import csv
     import tempfile
@@ -129,6 +132,7 @@ def score_input(lane: str, path: Path, output: Path, fmt: str = "kcs", settings:
     out = pd.DataFrame({"declaration_id": [i if i is not None else "" for i in item_ids]})
     out = out.merge(frame[["item_id", "score", "rank", "selected", "reasons"]],
                     left_on="declaration_id", right_on="item_id", how="left").drop(columns="item_id")
+    out["reason"] = _unscored_reasons(warehouse, stem, imported, out["declaration_id"], out["score"].isna())
     out["rank"] = out["rank"].astype("Int64")
     out["selected"] = out["selected"].fillna(False).astype(bool)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -143,6 +147,26 @@ def score_input(lane: str, path: Path, output: Path, fmt: str = "kcs", settings:
         "already_in_warehouse": len(item_ids) - len(fresh),
         "imported": imported.summary() if imported is not None else "nothing new to import",
     }
+
+
+def _unscored_reasons(warehouse: Warehouse, stem: str, imported, ids: pd.Series, unscored: pd.Series) -> pd.Series:
+    """Why each unscored row has no score: the declarations contract's reason for the row in this input's
+    landing files (``raw.quarantine``), or the reason its day was rejected; None for scored rows."""
+    import json
+
+    found: dict[str, str] = {}
+    if warehouse.table_exists("raw", "quarantine"):
+        rows = warehouse.query_df("select raw_values, reason from raw.quarantine where source = 'declarations' "
+                                  "and source_file like ?", [f"%kcs_{stem}.csv"])
+        for raw, reason in zip(rows["raw_values"], rows["reason"]):
+            item = json.loads(raw).get("declaration_id") if raw else None
+            if item:
+                found[str(item).strip()] = f"not scored: quarantined by the declarations contract: {reason}"
+    rejected = [r.rejected for r in (imported.declarations if imported is not None else []) if r.rejected]
+    fallback = f"not scored: its day was rejected: {rejected[0]}" if rejected else NOT_LOADED
+    why = [None if not missing else (found.get(item, fallback) if item else UNREADABLE)
+           for item, missing in zip(ids, unscored)]
+    return pd.Series(why, index=ids.index, dtype=object)
 
 
 def _feature_rows_by_id(warehouse: Warehouse, ids: list[str]) -> pd.DataFrame:

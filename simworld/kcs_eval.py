@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from core.settings import KCS_DATA_DIR, Settings
+from ingest.kcs import unique_item_ids
 from ml.metrics import TOP_K_PCTS, ranking_metrics
 
 KCS_DIR = KCS_DATA_DIR
@@ -42,10 +43,7 @@ REFERENCE_SCRIPT = KCS_DIR.parent.parent / "reference" / "kcs_raw_reference.py"
 def kcs_labels(path: Path) -> pd.DataFrame:
     """item_id (as the importer names it: repeated ids get ``-n``) and Fraud of a KCS file."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    ids = frame["Declaration ID"].str.strip()
-    counts = ids.map(ids.value_counts())
-    position = ids.groupby(ids).cumcount() + 1
-    item_id = ids.where(counts == 1, ids + "-" + position.astype(str))
+    item_id = unique_item_ids(frame["Declaration ID"].str.strip().tolist())
     return pd.DataFrame({"item_id": item_id, "item_date": frame["Date"].str.strip(),
                          "fraud": frame["Fraud"].astype(int)})
 

@@ -87,56 +87,64 @@ def reference_figures(train_file: Path = TRAIN_FILE, valid_file: Path = VALID_FI
     return {"script": str(script), "metrics": metrics, "seconds": round(time.perf_counter() - t0, 1)}
 
 
-def evaluate(settings: Settings, variant: str = "production", train_file: Path = TRAIN_FILE,
-             valid_file: Path = VALID_FILE, trials: int | None = None) -> dict:
-    """Run the whole path in ``settings.home`` (expected fresh) and return figures and timings."""
-    import mlflow
-
-    from transform.dbt_build import build
+def _import_and_build(settings: Settings, variant: str, train_file: Path, valid_file: Path,
+                      seconds: dict[str, float]) -> None:
+    """Both files through ``import kcs`` (the 2021 one without labels in the strict variant), then dbt."""
     from ingest.kcs import import_kcs
-    from ml.features import load_features, predict
-    from ml.tracking import configure_mlflow
-    from ml.train import SEARCH_TRIALS, train_lane
+    from transform.dbt_build import build
 
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
-    seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     valid_input = valid_file
     if variant == "strict":
         scratch = settings.home / "kcs_eval"
         scratch.mkdir(parents=True, exist_ok=True)
         valid_input = strip_labels(valid_file, scratch / f"{valid_file.stem}_unlabelled.csv")
-    reports = import_kcs([train_file, valid_input], settings)
-    for report in reports:
+    for report in import_kcs([train_file, valid_input], settings):
         if report.error:
             raise RuntimeError(f"import failed: {report.file}: {report.error}")
     seconds["import"] = round(time.perf_counter() - t0, 1)
-
     t0 = time.perf_counter()
     build(settings)
     seconds["dbt_build"] = round(time.perf_counter() - t0, 1)
 
-    t0 = time.perf_counter()
-    trained = train_lane("cargo", settings, as_of=TRAIN_AS_OF,
-                         trials=SEARCH_TRIALS if trials is None else trials)
-    seconds["train"] = round(time.perf_counter() - t0, 1)
 
-    t0 = time.perf_counter()
+def _score_valid(settings: Settings, trained: dict, valid_file: Path):
+    """(model, every row of the judged file with its features, scores): a row the contract quarantined has
+    no features, so no score, and ranks last (as it would never be on a list)."""
+    import mlflow
+
+    from ml.features import load_features, predict
+    from ml.tracking import configure_mlflow
+
     configure_mlflow("cargo", settings)
     model = mlflow.xgboost.load_model(f"models:/{trained['model_name']}/{trained['model_version']}")
     frame = load_features("cargo", settings)
     frame = frame[frame["item_date"] > TRAIN_AS_OF]
-    labels = kcs_labels(valid_file)
-    # Every row of the file counts: a row the contract quarantined has no features, so no score, and
-    # ranks last (as it would never be on a list).
-    scored = labels[["item_id", "fraud"]].merge(frame, on="item_id", how="left")
-    features = trained["features"]
+    scored = kcs_labels(valid_file)[["item_id", "fraud"]].merge(frame, on="item_id", how="left")
     has_row = scored["item_date"].notna().to_numpy()
     scores = np.full(len(scored), np.nan)
     if has_row.any():
-        scores[has_row] = predict(model, scored.loc[has_row], features)
+        scores[has_row] = predict(model, scored.loc[has_row], trained["features"])
+    return model, scored, scores
+
+
+def evaluate(settings: Settings, variant: str = "production", train_file: Path = TRAIN_FILE,
+             valid_file: Path = VALID_FILE, trials: int | None = None) -> dict:
+    """Run the whole path in ``settings.home`` (expected fresh) and return figures and timings."""
+    from ml.train import SEARCH_TRIALS, train_lane
+
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    seconds: dict[str, float] = {}
+    _import_and_build(settings, variant, train_file, valid_file, seconds)
+    t0 = time.perf_counter()
+    trained = train_lane("cargo", settings, as_of=TRAIN_AS_OF,
+                         trials=SEARCH_TRIALS if trials is None else trials)
+    seconds["train"] = round(time.perf_counter() - t0, 1)
+    t0 = time.perf_counter()
+    model, scored, scores = _score_valid(settings, trained, valid_file)
     seconds["score"] = round(time.perf_counter() - t0, 1)
+    has_row = scored["item_date"].notna().to_numpy()
     y = scored["fraud"].to_numpy()
     metrics = ranking_metrics(y, scores, ids=scored["item_id"])
     if variant == "production":   # sanity: the warehouse label must agree with the file
@@ -150,7 +158,7 @@ def evaluate(settings: Settings, variant: str = "production", train_file: Path =
         "variant": variant,
         "train_rows": trained["window"]["train_rows"] + trained["window"]["valid_rows"],
         "train_window": f"{trained['window']['train_start']}..{trained['window']['valid_end']}",
-        "scored_rows": int(has_row.sum()), "valid_file_rows": int(len(labels)),
+        "scored_rows": int(has_row.sum()), "valid_file_rows": int(len(scored)),
         "fraud_share": round(float(y.mean()), 4),
         "metrics": {k: round(float(v), 4) for k, v in metrics.items()},
         "random_baseline_precision": round(float(y.mean()), 4),

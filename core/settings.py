@@ -40,6 +40,9 @@ class Settings:
     # Outcomes recorded since the champion's validation window that trigger a retrain between the
     # weekly ones (the train DAG also listens to the inspections Asset).
     retrain_min_new_labels: int = 1000
+    # How the transform DAG renders dbt: "model" (one task per model, a failure shows by name) or "layer"
+    # (three tasks: ten times fewer process starts, for small machines and the scheduler tests).
+    dbt_tasks: str = "model"
     # ``module:factory`` of a truth oracle (ml.oracle); empty in production, the simulated world's in the demo.
     oracle: str = ""
 
@@ -105,7 +108,15 @@ def get_settings() -> Settings:
         office_capacity=_office_capacity(),
         retrain_min_new_labels=int(_env("RETRAIN_MIN_NEW_LABELS", "1000")),
         oracle=_env("ORACLE", ""),
+        dbt_tasks=_choice("DBT_TASKS", ("model", "layer")),
     )
+
+
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    value = _env(name, choices[0])
+    if value not in choices:
+        raise ValueError(f"CUSTOMS_RISK_{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
 
 
 def _office_capacity() -> dict[str, dict[str, int | float]]:

@@ -14,10 +14,29 @@ def ingest(source: str, day: dt.date, settings: Settings | None = None):
     return load_day(source, day, settings or get_settings())
 
 
-def transform(select: str | None = None, settings: Settings | None = None) -> Any:
+def has_landing_files(source: str, day: dt.date, settings: Settings | None = None) -> bool:
+    from ingest.load import landing_files
+
+    return bool(landing_files(source, day, settings or get_settings()))
+
+
+def mark_landed(day: dt.date, settings: Settings | None = None) -> None:
+    """Record that ``day`` was ingested, so the landing watcher does not trigger it again."""
+    from customs_risk.landing import mark_seen, seen_dir
+
+    mark_seen(seen_dir((settings or get_settings()).airflow_home), [day])
+
+
+def transform(select: str | None = None, test_since: dt.date | None = None,
+              settings: Settings | None = None) -> Any:
+    """``dbt build``; with ``test_since`` (a DAG run's oldest business day) a light per-node build whose
+    tests read only the rows from that day on."""
     from transform.dbt_build import build
 
-    return build(settings or get_settings(), select=select)
+    if test_since is None:
+        return build(settings or get_settings(), select=select)
+    return build(settings or get_settings(), select=select, light=True,
+                 vars={"test_since": test_since.isoformat()})
 
 
 def train(lane: str, as_of: dt.date | None = None, settings: Settings | None = None) -> dict:
@@ -30,6 +49,41 @@ def score(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
     from ml.score import score_day
 
     return score_day(lane, day, settings or get_settings())
+
+
+def validate(lane: str, settings: Settings | None = None) -> dict:
+    """The gate: the lane's @challenger against @champion; the verdict is tagged on the version."""
+    from ml.promotion import validate_challenger
+
+    return validate_challenger(lane, settings or get_settings())
+
+
+def promote(lane: str, settings: Settings | None = None) -> dict:
+    """Move @champion to a challenger that passed the gate (idempotent: a second call moves nothing)."""
+    from ml.promotion import promote as promote_lane
+
+    return promote_lane(lane, settings or get_settings(), validate=False)
+
+
+def has_champion(lane: str, settings: Settings | None = None) -> bool:
+    from ml.registry import CHAMPION, current_alias
+
+    settings = settings or get_settings()
+    return current_alias(settings, settings.model_name(lane), CHAMPION) is not None
+
+
+def retrain_decision(lane: str, day: dt.date, settings: Settings | None = None) -> tuple[bool, str]:
+    """(retrain for this business day?, why): no champion yet, the weekly retrain (Mondays of
+    traffic, not of the wall clock, so a backfill retrains as the live service would), or enough
+    new labels since the champion's validation window (ml.retrain_policy)."""
+    from ml.retrain_policy import retrain_decision as label_decision
+
+    settings = settings or get_settings()
+    if not has_champion(lane, settings):
+        return True, f"{lane} has no champion yet"
+    if day.weekday() == 0:
+        return True, f"weekly retrain ({day} is a Monday)"
+    return label_decision(lane, settings)
 
 
 def days_from_context(context: dict) -> list[dt.date]:

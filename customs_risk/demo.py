@@ -145,7 +145,8 @@ def render(summary: dict, settings: Settings, day: dt.date) -> str:
         f"MLflow UI:       uv run mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}",
         "dbt docs:        uv run customs-risk docs   (then open the printed index.html)",
         f"GE data docs:    {data_docs_index(settings.gx_dir)}",
-        f"Airflow:         AIRFLOW_HOME={settings.airflow_home} uv run airflow standalone",
+        "Airflow:         uv run customs-risk airflow   (UI on :8080, user admin, password in "
+        f"{settings.airflow_home / 'admin_password.json'})",
     ]
     return "\n".join(lines)
 

@@ -40,8 +40,10 @@ def password_path(settings: Settings) -> Path:
 
 
 def values(settings: Settings, port: int = DEFAULT_PORT, executor: str = "LocalExecutor",
-           metadata_url: str | None = None, logging_level: str = "INFO") -> dict[tuple[str, str], str]:
-    """The settings we own, as {(section, key): value}; everything else keeps Airflow's default."""
+           metadata_url: str | None = None, logging_level: str = "INFO",
+           overrides: dict[tuple[str, str], str] | None = None) -> dict[tuple[str, str], str]:
+    """The settings we own, as {(section, key): value}; everything else keeps Airflow's default.
+    ``overrides`` adds or replaces entries (the Celery broker of the scale-out, for instance)."""
     home = settings.airflow_home
     api = f"http://127.0.0.1:{port}"
     return {
@@ -57,13 +59,16 @@ def values(settings: Settings, port: int = DEFAULT_PORT, executor: str = "LocalE
         ("database", "sql_alchemy_conn"): metadata_url or f"sqlite:///{home / 'airflow.db'}",
         ("logging", "base_log_folder"): str(home / "logs"),
         ("logging", "logging_level"): logging_level,
+        # The log servers of workers and triggerer beside the API port, so two homes can run side by side.
+        ("logging", "worker_log_server_port"): str(port + 1),
+        ("logging", "trigger_log_server_port"): str(port + 2),
         ("api", "host"): "127.0.0.1",
         ("api", "port"): str(port),
         ("api", "base_url"): api,
         ("api", "workers"): "1",          # 2 shared cores: one API worker is plenty for one operator
         ("dag_processor", "refresh_interval"): "30",
         ("scheduler", "catchup_by_default"): "False",
-    }
+    } | (overrides or {})
 
 
 def write_config(settings: Settings, **kwargs) -> Path:

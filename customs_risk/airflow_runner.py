@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.util
 import os
 import subprocess
@@ -20,7 +21,9 @@ POOL_SIZE = "1"   # DuckDB allows one writer per file
 
 def migrate(settings: Settings, env: dict[str, str]) -> None:
     """``airflow db migrate`` and the warehouse writer pool, once per home (the marker says it was done)."""
-    marker = settings.airflow_home / ".migrated"
+    # One marker per metadata database: the scale-out points the same home at PostgreSQL.
+    url = env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "")
+    marker = settings.airflow_home / f".migrated-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
     if marker.exists():
         return
     airflow = Path(sys.executable).with_name("airflow")

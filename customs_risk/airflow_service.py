@@ -31,8 +31,11 @@ class AirflowService:
     """The components of one Airflow, started together and stopped together (a context manager)."""
 
     def __init__(self, settings: Settings, port: int = DEFAULT_PORT, extra_env: dict[str, str] | None = None,
-                 components: tuple[str, ...] = COMPONENTS, **config):
+                 components: tuple[str, ...] = COMPONENTS, commands: dict[str, list[str]] | None = None, **config):
+        """``components`` are ``airflow`` subcommands; ``commands`` other processes of the same service
+        ({name: argv}, e.g. a Celery worker or an MLflow server), started after them in the same group."""
         self.settings, self.port, self.components = settings, port, components
+        self.commands = commands or {}
         write_config(settings, port=port, **config)
         self.env = {**os.environ, **airflow_env(settings, port=port, **config), **(extra_env or {})}
         self.env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{self.env.get('PATH', '')}"
@@ -48,14 +51,15 @@ class AirflowService:
         logs = self.settings.airflow_home / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         airflow = str(Path(sys.executable).with_name("airflow"))
-        for name in self.components:
-            command = [airflow, name] + (["--port", str(self.port)] if name == "api-server" else [])
+        commands = {name: [airflow, name] + (["--port", str(self.port)] if name == "api-server" else [])
+                    for name in self.components} | self.commands
+        for name, command in commands.items():
             with (logs / f"{name}.log").open("ab") as out:
                 process = subprocess.Popen(command, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                                            stdin=subprocess.DEVNULL, process_group=self.pgid or 0)
             self.pgid = self.pgid or process.pid
             self.processes[name] = process
-        log.info("Airflow %s started (process group %s), logs in %s", ", ".join(self.components), self.pgid, logs)
+        log.info("Airflow %s started (process group %s), logs in %s", ", ".join(commands), self.pgid, logs)
         return self
 
     def api(self, path: str) -> dict:
@@ -159,13 +163,18 @@ class _Stop(Exception):
     """SIGTERM or SIGINT arrived."""
 
 
-def serve(settings: Settings, port: int = DEFAULT_PORT, **config) -> int:
-    """Run Airflow until SIGTERM or Ctrl-C; return the exit code."""
+def serve(settings: Settings, port: int = DEFAULT_PORT, celery: bool = False) -> int:
+    """Run Airflow (with ``celery``: the scale-out of customs_risk.scaleout) until SIGTERM or Ctrl-C."""
     def _stop(signum, frame):
         raise _Stop(signal.Signals(signum).name)
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    service = AirflowService(settings, port=port, **config)
+    if celery:
+        from customs_risk.scaleout import scaleout_service
+
+        service, settings = scaleout_service(settings, port)
+    else:
+        service = AirflowService(settings, port=port)
     try:
         service.start()
         service.wait_healthy()

@@ -110,7 +110,7 @@ def cmd_airflow(args) -> None:
     from customs_risk.airflow_service import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    if serve(get_settings(), port=args.port) != 0:
+    if serve(get_settings(), port=args.port, celery=args.celery) != 0:
         raise RuntimeError("Airflow stopped with an error")
 
 
@@ -208,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("airflow", help="run Airflow (scheduler, DAG processor, triggerer, UI) on the project home "
                                        "until Ctrl-C; new landing days then run through every DAG")
     p.add_argument("--port", type=_positive, default=8080, help="port of the UI and API (default 8080)")
+    p.add_argument("--celery", action="store_true",
+                   help="the scale-out: CeleryExecutor + Redis, PostgreSQL metadata and warehouse, an MLflow "
+                        "server (addresses in infra/scaleout.env)")
     p.set_defaults(func=cmd_airflow)
 
     p = sub.add_parser("docs", help="build the dbt docs (lineage) and print where they are")

@@ -40,7 +40,7 @@ def test_one_day_runs_through_a_celery_worker_into_the_postgres_warehouse(settin
     names = {key: f"cr_test_{key}_{suffix}" for key in ("airflow", "warehouse", "mlflow")}
     env = read_env_file() | {
         "AIRFLOW_METADATA_URL": f"postgresql+psycopg2://postgres@127.0.0.1:5432/{names['airflow']}",
-        "CELERY_RESULT_BACKEND": f"db+postgresql://postgres@127.0.0.1:5432/{names['airflow']}",
+        "CELERY_RESULT_BACKEND": f"db+postgresql+psycopg2://postgres@127.0.0.1:5432/{names['airflow']}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/11",
         "CUSTOMS_RISK_WAREHOUSE_URL": f"postgresql://postgres@127.0.0.1:5432/{names['warehouse']}",
         "MLFLOW_BACKEND_URL": f"postgresql://postgres@127.0.0.1:5432/{names['mlflow']}",

@@ -71,7 +71,7 @@ class AirflowService:
             with urllib.request.urlopen(request, timeout=30) as response:
                 self._token = json.load(response)["access_token"]
         request = urllib.request.Request(f"{self.url}/api/v2/{path}", headers={"Authorization": f"Bearer {self._token}"})
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             return json.load(response)
 
     def runs(self, dag_id: str) -> list[dict]:

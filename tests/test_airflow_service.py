@@ -35,7 +35,10 @@ def _wait(what: str, check, timeout: float, service: AirflowService):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         service.check_running()
-        result = check()
+        try:
+            result = check()
+        except OSError:          # the API server busy past its timeout on a loaded machine: ask again
+            result = None
         if result:
             return result
         time.sleep(3)

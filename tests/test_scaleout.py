@@ -26,6 +26,14 @@ def _drop_databases(names: list[str]) -> None:
     connection.close()
 
 
+def _responds(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().strip() == b"OK"
+    except OSError:
+        return False
+
+
 @pytest.mark.slow
 def test_one_day_runs_through_a_celery_worker_into_the_postgres_warehouse(settings, monkeypatch):
     from core.warehouse import Warehouse
@@ -43,14 +51,13 @@ def test_one_day_runs_through_a_celery_worker_into_the_postgres_warehouse(settin
         "CELERY_RESULT_BACKEND": f"db+postgresql+psycopg2://postgres@127.0.0.1:5432/{names['airflow']}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/11",
         "CUSTOMS_RISK_WAREHOUSE_URL": f"postgresql://postgres@127.0.0.1:5432/{names['warehouse']}",
-        "MLFLOW_BACKEND_URL": f"postgresql://postgres@127.0.0.1:5432/{names['mlflow']}",
+        "MLFLOW_BACKEND_URL": f"postgresql+psycopg2://postgres@127.0.0.1:5432/{names['mlflow']}",
         "MLFLOW_PORT": str(_free_port()), "CELERY_WORKER_CONCURRENCY": "1"}
     service, pg_settings = scaleout_service(settings, _free_port(), env)
     try:
         with service:
             service.wait_healthy(timeout=300)
-            with urllib.request.urlopen(f"{pg_settings.mlflow_tracking_uri}/health", timeout=30) as response:
-                assert response.read().strip() == b"OK"
+            _wait("the MLflow server", lambda: _responds(f"{pg_settings.mlflow_tracking_uri}/health"), 300, service)
             _simulate(settings, START, scale=0.002)
             run = _wait("the day's ingest on the Celery worker",
                         lambda: _run_for(service, "customs_risk_ingest", f"traffic_day__{START}"), 900, service)

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from bench.run import RESULTS, merge_results
+from bench.run import timed as bench_timed
 
 START = dt.date(2026, 1, 5)   # a Monday: seed days cover each weekday once
 # Columns that point at another source's key and are suffixed with it when history is copied.
@@ -53,25 +54,15 @@ def copy_seed_days(warehouse, seed_days: int, offset: int, last_day: dt.date) ->
             f"and _batch_date <= date '{last_day - dt.timedelta(days=offset)}'")
 
 
-def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 7,
-        results_path: Path = RESULTS, history_cache: Path | None = None, block_days: int = 14) -> dict:
+def _build_history(settings, warehouse, timed, history_days: int, scale: float, seed_days: int,
+                   history_cache: Path | None, block_days: int) -> dict[str, int]:
+    """Seed days through the real ingest (or their cached warehouse), copied weekly to ``history_days``
+    and built incrementally in blocks; returns the raw rows per source."""
     from transform import dbt_build as transform
-    from core.warehouse import Warehouse
     from core.contracts import CONTRACTS
     from ingest.load import load_day
     from simworld.simulator import simulate_day
 
-    seconds: dict[str, float] = {}
-    started = time.perf_counter()
-
-    def timed(label, func, *args, **kwargs):
-        t = time.perf_counter()
-        out = func(*args, **kwargs)
-        seconds[label] = round(seconds.get(label, 0.0) + time.perf_counter() - t, 2)
-        return out
-
-    warehouse = Warehouse(settings)
-    seed_days = min(seed_days, history_days)
     cached = history_cache / f"seed-s{scale}-d{seed_days}-seed{settings.seed}.duckdb" if history_cache else None
     if cached and cached.exists():
         settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,8 +87,26 @@ def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 
         if offset % block_days == 0 or offset >= history_days:
             timed("dbt_history_builds_no_tests", transform.run_dbt,
                   ["build", "--exclude", "resource_type:test", "resource_type:unit_test"], settings)
-    history_rows = {name: _count(warehouse, f"select count(*) from raw.{c.table}") for name, c in CONTRACTS.items()}
+    return {name: _count(warehouse, f"select count(*) from raw.{c.table}") for name, c in CONTRACTS.items()}
 
+
+def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 7,
+        results_path: Path = RESULTS, history_cache: Path | None = None, block_days: int = 14) -> dict:
+    from transform import dbt_build as transform
+    from core.warehouse import Warehouse
+    from core.contracts import CONTRACTS
+    from ingest.load import load_day
+    from simworld.simulator import simulate_day
+
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def timed(label, func, *args, **kwargs):
+        return bench_timed(label, seconds, func, *args, **kwargs)
+
+    warehouse = Warehouse(settings)
+    seed_days = min(seed_days, history_days)
+    history_rows = _build_history(settings, warehouse, timed, history_days, scale, seed_days, history_cache, block_days)
     count_items = ("select (select count(*) from marts.fct_cargo_features) + (select count(*) from marts.fct_express_features)"
                    " + (select count(*) from marts.fct_traveller_features)")
     history_items = _count(warehouse, count_items)

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from bench.run import RESULTS, bench_home, merge_results
+from bench.run import timed as bench_timed
 
 START = dt.date(2026, 3, 2)
 LANES = ("express", "cargo", "traveller")
@@ -72,6 +73,23 @@ def _floor(lane: str, settings, day: dt.date) -> dict:
             "note": "DMatrix build + predict only; feature read from DuckDB not timed"}
 
 
+def _train_lanes(stages, settings, as_of: dt.date) -> dict:
+    """Each lane trained on the history (as the train DAG would), with its window and timing."""
+    training = {}
+    for lane in LANES:
+        t = time.perf_counter()
+        out = stages.train(lane, settings, as_of=as_of)
+        seconds = time.perf_counter() - t
+        window = out["window"]
+        training[lane] = {"seconds": round(seconds, 2), "train_rows": window["train_rows"],
+                          "valid_rows": window["valid_rows"], "train_days": window["train_days"],
+                          "valid_days": window["valid_days"], "train_positives": window["train_positives"],
+                          "model_version": out["model_version"], "aliases": out.get("aliases"),
+                          "search": out.get("tuned_params")}
+        print(f"train_{lane}: {seconds:.2f} s on {window['train_rows']} train rows", flush=True)
+    return training
+
+
 def run(history_days: int = 10, history_scale: float = 0.05) -> dict:
     bench_home("score")
     from customs_risk import stages
@@ -84,11 +102,7 @@ def run(history_days: int = 10, history_scale: float = 0.05) -> dict:
     setup: dict[str, float] = {}
 
     def timed(label, func, *args, **kwargs):
-        t = time.perf_counter()
-        out = func(*args, **kwargs)
-        setup[label] = round(setup.get(label, 0.0) + time.perf_counter() - t, 2)
-        print(f"{label}: {setup[label]} s (cumulative)", flush=True)
-        return out
+        return bench_timed(label, setup, func, *args, **kwargs)
 
     history = [START + dt.timedelta(days=i) for i in range(history_days)]
     full_day = START + dt.timedelta(days=history_days)
@@ -103,19 +117,7 @@ def run(history_days: int = 10, history_scale: float = 0.05) -> dict:
         full_rows[source] = report.rows_loaded
     timed("transform_dbt_build", stages.transform, None, settings)
 
-    as_of = full_day - dt.timedelta(days=1)
-    training = {}
-    for lane in LANES:
-        t = time.perf_counter()
-        out = stages.train(lane, as_of, settings)
-        seconds = time.perf_counter() - t
-        window = out["window"]
-        training[lane] = {"seconds": round(seconds, 2), "train_rows": window["train_rows"],
-                          "valid_rows": window["valid_rows"], "train_days": window["train_days"],
-                          "valid_days": window["valid_days"], "train_positives": window["train_positives"],
-                          "model_version": out["model_version"], "aliases": out.get("aliases"),
-                          "search": out.get("tuned_params")}
-        print(f"train_{lane}: {seconds:.2f} s on {window['train_rows']} train rows", flush=True)
+    training = _train_lanes(stages, settings, full_day - dt.timedelta(days=1))
 
     concurrent_at_scoring = _concurrent_demo()
     scoring, floors = {}, {}

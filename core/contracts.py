@@ -207,10 +207,6 @@ INSPECTIONS = Contract(
 
 CONTRACTS: dict[str, Contract] = {c.name: c for c in (DECLARATIONS, SHIPMENTS, TRAVELLERS, CCTV_EVENTS, INSPECTIONS)}
 
-# Columns every raw warehouse table carries beside the contract's own.
-LINEAGE_COLUMNS = ("_batch_date", "_source_file", "_line", "_loaded_at")
-
-
 def get_contract(name: str) -> Contract:
     try:
         return CONTRACTS[name]

@@ -97,7 +97,7 @@ def cmd_score(args) -> None:
 
 
 def cmd_promote(args) -> None:
-    from ml.promotion import promote
+    from customs_risk.stages import promote
 
     result = promote(args.lane, rollback=args.rollback)
     print(json.dumps(result, indent=2, default=str))

@@ -1,16 +1,27 @@
-"""The demo: simulate a few days, run every DAG with Airflow in order, print what came out and where."""
+"""The demo: simulate a few days, run every DAG with Airflow in order, print one summary of what came out
+and where to look. Everything else (Airflow's task logs, GE and dbt output, each lane's metrics) goes to
+a log file the summary names, so the terminal shows only what a newcomer needs."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+import logging
 import os
+import sys
 import time
+from pathlib import Path
 
 from core.settings import Settings, get_settings
+from customs_risk.demo_summary import render, summarise
 from simworld.oracle import ORACLE
 from simworld.simulator import DEFAULT_SCALE, simulate_days
 
 DEFAULT_DAYS = 7
 DEFAULT_START = dt.date(2026, 3, 2)
+LOG_NAME = "demo.log"
+
+log = logging.getLogger(__name__)
 
 
 def run_demo(days: int | None = None, scale: float | None = None, start: dt.date | None = None,
@@ -23,24 +34,37 @@ def run_demo(days: int | None = None, scale: float | None = None, start: dt.date
     days = days or DEFAULT_DAYS
     start = start or DEFAULT_START
     score_day = start + dt.timedelta(days=days - 1)
-    timings: dict[str, float] = {}
+    log_path = settings.home / LOG_NAME
+    with output_to_log(log_path):
+        log.info("customs-risk demo: %d days from %s; details in %s", days, start, log_path)
+        timings = run_stages(start, days, scale, settings)
+        summary = summarise(settings, score_day)
+        summary["true_hit_rates"] = true_hit_rates(settings, score_day)
+        summary["timings_s"] = {k: round(v, 1) for k, v in timings.items()}
+        log.debug("summary with every champion metric: %s", json.dumps(summary, default=str, indent=1))
+        log.info(render(summary, settings, start, score_day, log_path))
+    return summary
 
+
+def run_stages(start: dt.date, days: int, scale: float | None, settings: Settings) -> dict[str, float]:
+    """Simulate, then each DAG with ``dag.test()``; returns seconds per stage."""
     from customs_risk import airflow_runner
 
+    timings: dict[str, float] = {}
+    score_day = start + dt.timedelta(days=days - 1)
     clock = time.perf_counter()
     airflow_runner.configure(settings)
     timings["airflow setup"] = time.perf_counter() - clock
-
     clock = time.perf_counter()
     simulate(start, days, scale, settings)
     timings["simulate"] = time.perf_counter() - clock
-    print(f"simulated {days} days from {start} under {settings.landing_dir}")
+    log.info("simulated %d days under %s", days, settings.landing_dir)
 
     clock = time.perf_counter()
     for i in range(days):
         day = start + dt.timedelta(days=i)
         airflow_runner.run_dag("customs_risk_ingest", day)
-        print(f"ingested {day}")
+        log.info("ingest DAG: %s loaded", day)
     timings["ingest DAG"] = time.perf_counter() - clock
 
     # In production each landed day triggers the transform through its Assets; dag.test() has no
@@ -51,55 +75,52 @@ def run_demo(days: int | None = None, scale: float | None = None, start: dt.date
         airflow_runner.run_dag(dag_id, score_day, logical=dag_id == "customs_risk_train",
                                first_day=start if dag_id == "customs_risk_transform" else None)
         timings[label] = time.perf_counter() - clock
-        print(f"{label} done in {timings[label]:.0f} s")
-
-    summary = summarise(settings, score_day)
-    summary["timings_s"] = {k: round(v, 1) for k, v in timings.items()}
-    print(render(summary, settings, score_day))
-    return summary
+        log.info("%s done in %.0f s", label, timings[label])
+    return timings
 
 
-def summarise(settings: Settings, day: dt.date) -> dict:
-    from core.warehouse import Warehouse
-    from core.contracts import CONTRACTS
-
-    warehouse = Warehouse(settings)
-    raw = {s: int(warehouse.query_df(f"select count(*) from raw.{s}").iloc[0, 0]) for s in CONTRACTS}
-    quarantined = warehouse.query_df("select source, count(*) as n from raw.quarantine group by source")
-    selection = warehouse.query_df(
-        "select lane, count(*) as scored, count(*) filter (where selected) as selected, "
-        "count(*) filter (where why = 'exploration') as explored, max(model_version) as model_version "
-        "from scoring.daily_selection where item_date = ? group by lane order by lane", [day])
-    return {
-        "raw_rows": raw,
-        "quarantined": dict(zip(quarantined["source"], quarantined["n"].astype(int))),
-        "selection": selection.to_dict("records"),
-        "models": _model_metrics(settings),
-        "true_hit_rates": _true_hit_rates(settings, day),
-    }
-
-
-def _model_metrics(settings: Settings) -> dict:
-    import mlflow
-
-    from ml.tracking import configure_mlflow
-
-    out = {}
-    for lane in settings.lanes:
-        configure_mlflow(lane, settings)
-        client = mlflow.MlflowClient()
-        try:
-            version = client.get_model_version_by_alias(settings.model_name(lane), "champion")
-        except mlflow.exceptions.MlflowException:
-            continue
-        metrics = client.get_run(version.run_id).data.metrics
-        out[lane] = {"version": version.version, **{k: round(v, 3) for k, v in sorted(metrics.items())
-                                                       if k.startswith(("precision_at", "recall_at", "auc",
-                                                                        "true_hit_rate"))}}
-    return out
+@contextlib.contextmanager
+def output_to_log(path: Path):
+    """Send this process's stdout and stderr (Airflow task logs, GE, dbt, warnings) to ``path``, at the
+    file-descriptor level so library handlers made before or during the run follow; this module's
+    INFO lines still reach the terminal, and its DEBUG details only the file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    terminal = os.fdopen(os.dup(saved[0]), "w", buffering=1, encoding="utf-8")
+    with path.open("a", encoding="utf-8") as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+    handlers = (_handler(logging.StreamHandler(terminal), logging.INFO),
+                _handler(logging.FileHandler(path, encoding="utf-8"), logging.DEBUG))
+    for handler in handlers:
+        log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for handler in handlers:
+            log.removeHandler(handler)
+            handler.close()
+        log.propagate = True
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+        terminal.close()
 
 
-def _true_hit_rates(settings: Settings, day: dt.date) -> dict:
+def _handler(handler: logging.Handler, level: int) -> logging.Handler:
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    return handler
+
+
+def true_hit_rates(settings: Settings, day: dt.date) -> dict:
     """What only a simulator can tell: the share of truly risky items among today's picks
     (model and exploration), beside the historic rules and random selection."""
     from core.warehouse import Warehouse
@@ -114,41 +135,10 @@ def _true_hit_rates(settings: Settings, day: dt.date) -> dict:
             continue
         chosen = picks.loc[picks["lane"] == lane, "item_id"]
         rates = policy_hit_rates(truth, chosen)
-        out[lane] = {"selected": len(chosen),
+        out[lane] = {"selected": len(chosen), "rule_selected": int(truth["rule_selected"].sum()),
                      **{name: round(rates[f"true_hit_rate_{key}"], 3)
                         for name, key in (("model_policy", "model"), ("rule_policy", "rule"), ("random", "random"))}}
     return out
-
-
-def render(summary: dict, settings: Settings, day: dt.date) -> str:
-    from expectations.context import data_docs_index
-
-    lines = ["", "=" * 72, f"customs-risk demo: scored lists for {day}", "=" * 72]
-    lines.append("rows in the warehouse (raw): " + ", ".join(f"{k} {v:,}" for k, v in summary["raw_rows"].items()))
-    q = summary["quarantined"]
-    lines.append("rows quarantined: " + (", ".join(f"{k} {v}" for k, v in q.items()) if q else "none"))
-    for lane, metrics in summary["models"].items():
-        shown = ", ".join(f"{k} {v}" for k, v in metrics.items() if k in (
-            "version", "auc", "precision_at_1pct", "precision_at_5pct", "recall_at_5pct"))
-        lines.append(f"model {settings.model_name(lane)}@champion: {shown}")
-    for row in summary["selection"]:
-        lines.append(f"{row['lane']}: scored {row['scored']:,}, selected {row['selected']} "
-                     f"(of which exploration {row['explored']}), model v{row['model_version']}")
-    for lane, rates in summary["true_hit_rates"].items():
-        lines.append(f"true hit rate {lane}: model {rates['model_policy']} vs rules {rates['rule_policy']} "
-                     f"vs random {rates['random']} ({rates['selected']} selected)")
-    lines.append("stage timings (s): " + ", ".join(f"{k} {v}" for k, v in summary["timings_s"].items()))
-    lines += [
-        "",
-        f"scored lists:    {settings.scored_dir / day.isoformat()}/<lane>/<office>.csv  "
-        f"(warehouse table scoring.daily_selection in {settings.warehouse_url})",
-        f"MLflow UI:       uv run mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}",
-        "dbt docs:        uv run customs-risk docs   (then open the printed index.html)",
-        f"GE data docs:    {data_docs_index(settings.gx_dir)}",
-        "Airflow:         uv run customs-risk airflow   (UI on :8080, user admin, password in "
-        f"{settings.airflow_home / 'admin_password.json'})",
-    ]
-    return "\n".join(lines)
 
 
 def simulate(start: dt.date, days: int, scale: float | None = None, settings: Settings | None = None) -> list[dict]:

@@ -8,9 +8,9 @@ import pandas as pd
 
 from core.settings import Settings, get_settings
 from core.warehouse import Warehouse
-from ml.features import feature_columns, model_frame, typed
+from ml.features import check_features, feature_columns, model_frame, signature_inputs, typed
 from ml.registry import champion
-from ml.score import check_features, reason_codes, signature_inputs
+from ml.score import reason_codes
 from ml.tracking import configure_mlflow
 
 INPUT_FORMATS = ("kcs",)

@@ -39,30 +39,40 @@ def transform(select: str | None = None, test_since: dt.date | None = None,
                  vars={"test_since": test_since.isoformat()})
 
 
-def train(lane: str, as_of: dt.date | None = None, settings: Settings | None = None) -> dict:
-    from ml.train import train_lane
+def train(lane: str, settings: Settings | None = None, as_of: dt.date | None = None,
+          trials: int | None = None) -> dict:
+    """Train a lane (registers @challenger); a lane's first model also becomes its champion."""
+    from ml.deploy import bootstrap_champion
+    from ml.train import SEARCH_TRIALS, train_lane
 
-    return train_lane(lane, settings or get_settings(), as_of=as_of)
-
-
-def score(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
-    from ml.score import score_day
-
-    return score_day(lane, day, settings or get_settings())
+    settings = settings or get_settings()
+    result = train_lane(lane, settings, as_of=as_of, trials=SEARCH_TRIALS if trials is None else trials)
+    return result | bootstrap_champion(lane, result["model_version"], settings)
 
 
 def validate(lane: str, settings: Settings | None = None) -> dict:
-    """The gate: the lane's @challenger against @champion; the verdict is tagged on the version."""
-    from ml.promotion import validate_challenger
+    """The promotion gate for the lane's @challenger (verdict recorded on the version)."""
+    from ml.gate import validate_challenger
 
     return validate_challenger(lane, settings or get_settings())
 
 
-def promote(lane: str, settings: Settings | None = None) -> dict:
-    """Move @champion to a challenger that passed the gate (idempotent: a second call moves nothing)."""
-    from ml.promotion import promote as promote_lane
+def promote(lane: str, settings: Settings | None = None, rollback: bool = False, validate: bool = True) -> dict:
+    """Deploy: move @champion to a challenger that passed the gate, or roll back."""
+    from ml.deploy import promote as deploy
 
-    return promote_lane(lane, settings or get_settings(), validate=False)
+    return deploy(lane, settings or get_settings(), rollback=rollback, validate=validate)
+
+
+def score(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
+    """Score the day, then write the files people read (per-office CSVs, all rows, HTML summary)."""
+    from customs_risk.reports import write_day_outputs
+    from ml.score import score_day
+
+    settings = settings or get_settings()
+    result = score_day(lane, day, settings)
+    selection = result.pop("selection")
+    return result | write_day_outputs(selection, lane, day, settings, result)
 
 
 def has_champion(lane: str, settings: Settings | None = None) -> bool:

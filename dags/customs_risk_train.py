@@ -55,7 +55,7 @@ def _validate(lane: str, trained: dict) -> dict:
 def _promote(lane: str, verdict: dict) -> dict:
     from customs_risk.stages import promote
 
-    result = promote(lane)
+    result = promote(lane, validate=False)   # the validate task just ran the gate
     log.info("%s: champion v%s, promoted %s: %s", lane, result.get("champion_version"), result.get("promoted"),
              result.get("reason"))
     return {k: v for k, v in result.items() if isinstance(v, (int, float, str, bool)) or v is None}

@@ -35,3 +35,37 @@ def get_context(gx_dir: Path):
 
 def data_docs_index(gx_dir: Path) -> Path:
     return gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def validation_results_dir(gx_dir: Path) -> Path:
+    return gx_dir / "gx" / "uncommitted" / "validations"
+
+
+def drop_unexpected_values(gx_dir: Path, result_key, keep: str) -> None:
+    """Keep only the ``keep`` column (the line) of each failing row in a stored validation result.
+
+    GE stores the failing values themselves, which may be personal identifiers (a malformed clearance
+    code or passport number): they stay in the landing file and quarantine, not in the GE store."""
+    import json
+
+    path = validation_results_dir(gx_dir).joinpath(*result_key.to_tuple()).with_suffix(".json")
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    for item in stored.get("results", []):
+        result = item.get("result") or {}
+        for name in ("unexpected_list", "partial_unexpected_list", "partial_unexpected_counts"):
+            if name in result:
+                result[name] = []
+        if result.get("unexpected_index_list"):
+            result["unexpected_index_list"] = [{keep: e[keep]} if isinstance(e, dict) else e
+                                               for e in result["unexpected_index_list"]]
+    path.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+
+
+def publish_data_docs(gx_dir: Path) -> Path:
+    """After GE has built Data Docs: make every page work offline and put our index in front."""
+    from expectations.docs_index import write_index
+    from expectations.offline_site import localise_site
+
+    site = data_docs_index(gx_dir).parent
+    localise_site(site)
+    return write_index(site, validation_results_dir(gx_dir))

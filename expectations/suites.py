@@ -7,7 +7,9 @@ come back as line numbers with the expectation that failed; the suite's batch-le
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.contracts import Contract, Field
@@ -128,8 +130,10 @@ def validate(frame: "pd.DataFrame", contract: Contract, gx_dir) -> ValidationOut
 
     The frame may hold several days: each row's ``_batch_day`` (and ``_batch_day_end``) say which."""
     import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
 
-    from expectations.context import get_context
+    from expectations.context import drop_unexpected_values, get_context, publish_data_docs
+    from expectations.docs_index import run_name
 
     context = get_context(gx_dir)
     source = context.data_sources.add_or_update_pandas("landing")
@@ -153,9 +157,14 @@ def validate(frame: "pd.DataFrame", contract: Contract, gx_dir) -> ValidationOut
     ))
     start = frame[BATCH_DAY].min().to_pydatetime()
     end = frame[BATCH_DAY_END].max().to_pydatetime()
-    result = checkpoint.run(batch_parameters={"dataframe": frame},
+    # Named by source and business day, so Data Docs list "shipments 2026-03-08", not "__none__".
+    run_id = RunIdentifier(run_name=run_name(contract.name, start.date(), end.date()),
+                           run_time=dt.datetime.now(dt.timezone.utc))
+    result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id,
                             expectation_parameters={DAY_START: start, DAY_END: end})
-    (validation,) = result.run_results.values()
+    (key, validation), = result.run_results.items()
+    drop_unexpected_values(Path(gx_dir), key, LINE)
+    publish_data_docs(Path(gx_dir))
 
     batch_errors: list[str] = []
     row_failures: dict[int, list[str]] = {}

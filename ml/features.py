@@ -13,10 +13,10 @@ import pandas as pd
 
 from core.settings import LANES, Settings
 from core.warehouse import Warehouse
+from ml.registry import ModelRef
 
 FEATURE_PREFIX = "f_"
 CATEGORY_PREFIX = "c_"
-KEY_COLUMNS = ("item_id", "item_date", "office_id", "label", "selection_reason", "is_audit")
 # dbt's incremental bookkeeping (when a row's inputs were loaded): not data, so not in any dataset digest.
 BOOKKEEPING_COLUMNS = ("inputs_loaded_at",)
 
@@ -105,3 +105,26 @@ def load_features(
     if not features:
         raise ValueError(f"{schema}.{table} has no {FEATURE_PREFIX}* feature columns")
     return typed(df)
+
+
+class FeatureMismatchError(ValueError):
+    """The day's feature columns are not the ones the champion was trained on."""
+
+
+def signature_inputs(ref: ModelRef) -> list[str]:
+    from mlflow.models import get_model_info
+
+    signature = get_model_info(ref.uri).signature
+    if signature is None:
+        raise FeatureMismatchError(f"{ref.name} version {ref.version} has no signature; retrain it")
+    return list(signature.inputs.input_names())
+
+
+def check_features(day_columns: list[str], expected: list[str], ref: ModelRef) -> None:
+    missing = [c for c in expected if c not in day_columns]
+    extra = [c for c in day_columns if c not in expected]
+    if missing or extra:
+        raise FeatureMismatchError(
+            f"refusing to score with {ref.name} version {ref.version}: feature table lacks {missing} and "
+            f"has unexpected {extra}; retrain the lane on the current features (or fix the dbt model)"
+        )

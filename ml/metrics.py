@@ -5,21 +5,19 @@ top k % rather than at accuracy. Pure numpy/pandas so every stage (train, score,
 """
 from __future__ import annotations
 
-import math
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ml.selection import capacity_count
+
 TOP_K_PCTS: tuple[int, ...] = (1, 2, 5, 10)
-_EPS = 1e-9  # 0.07 * 100 is 7.000000000000001 in floating point; do not let that round up to 8
 
 
 def top_k_count(n: int, k_pct: float) -> int:
-    """ceil(k % of n): the DATE convention, so even a tiny day inspects at least one item."""
-    if n <= 0:
-        return 0
-    return min(n, max(1, math.ceil(k_pct * n / 100.0 - _EPS)))
+    """ceil(k % of n) as at capacity, but at least one item (the DATE convention for a tiny window)."""
+    return max(1, capacity_count(k_pct / 100.0, n)) if n > 0 else 0
 
 
 def rank_order(scores: Sequence[float], ids: Sequence | None = None) -> np.ndarray:
@@ -52,15 +50,18 @@ def precision_recall_at_k(
 
 
 def auc(y_true: Sequence[int], scores: Sequence[float]) -> float:
-    """ROC AUC by the rank-sum (Mann-Whitney) identity, ties at half credit; NaN with one class."""
+    """ROC AUC (scikit-learn), NaN where it is undefined (one class only). An unscored row (NaN) ranks
+    below every scored one, as in ``rank_order``."""
+    from sklearn.metrics import roc_auc_score
+
     y = np.asarray(y_true, dtype=float)
     s = np.asarray(scores, dtype=float)
-    n_pos = int((y == 1).sum())
-    n_neg = int((y == 0).sum())
-    if n_pos == 0 or n_neg == 0:
+    if len(np.unique(y)) < 2:
         return float("nan")
-    ranks = pd.Series(s).rank(method="average").to_numpy()
-    return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    missing = np.isnan(s)
+    if missing.any():
+        s = np.where(missing, (np.nanmin(s) - 1.0) if (~missing).any() else 0.0, s)
+    return float(roc_auc_score(y, s))
 
 
 def ranking_metrics(

@@ -1,9 +1,8 @@
 """Model registry conventions: aliases, not stages (MLflow 3).
 
-``@challenger`` is the newest trained version; ``@champion`` is what scoring uses. Training only
-bootstraps a lane's first champion (``should_promote``); every later move of ``@champion`` goes
-through the recorded gate in ``ml.promotion`` (validate, then promote, ``@previous_champion`` for
-rollback).
+``@challenger`` is the newest trained version (set by ``ml.train``); ``@champion`` is what scoring uses
+and only ``ml.deploy`` moves it: a lane's first champion, a challenger that passed the recorded gate
+(``ml.gate``), and rollback to ``@previous_champion``.
 """
 from __future__ import annotations
 
@@ -61,24 +60,9 @@ def current_alias(settings: Settings, name: str, alias: str) -> ModelRef | None:
     return ModelRef(name=name, version=int(mv.version), run_id=mv.run_id)
 
 
-def should_promote(settings: Settings, name: str, version: int, metrics: dict[str, float]) -> tuple[bool, str]:
-    """Promotion gate seam. Today: promote only when there is no champion yet."""
-    champion = current_alias(settings, name, CHAMPION)
-    if champion is None:
-        return True, "no champion yet"
-    return False, f"champion is version {champion.version}; promotion needs the gate"
-
-
-def mark_new_version(settings: Settings, name: str, version: int, metrics: dict[str, float]) -> dict:
-    """Point @challenger at the new version and, if the gate says so, @champion too."""
-    client = registry_client(settings)
-    client.set_registered_model_alias(name, CHALLENGER, str(version))
-    promote, reason = should_promote(settings, name, version, metrics)
-    if promote:
-        client.set_registered_model_alias(name, CHAMPION, str(version))
-    client.set_model_version_tag(name, str(version), "train.promotion", reason)
-    aliases = [CHALLENGER] + ([CHAMPION] if promote else [])
-    return {"aliases": aliases, "promoted": promote, "promotion_reason": reason}
+def mark_challenger(settings: Settings, name: str, version: int) -> None:
+    """Point @challenger at a newly trained version (training's only registry move)."""
+    registry_client(settings).set_registered_model_alias(name, CHALLENGER, str(version))
 
 
 def champion(settings: Settings, name: str) -> ModelRef:

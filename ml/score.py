@@ -1,21 +1,19 @@
-"""Daily scoring: the champion ranks one day's traffic of a lane and each office gets its list.
+"""Daily scoring: the champion ranks one day's traffic of a lane, each office's capacity is filled
+(``ml.selection``) and the picks get their reason codes (exact TreeSHAP).
 
-Everything a day writes (warehouse partition, CSV folder) is replaced as a whole, so a rerun of the
-same day with the same champion produces the same lists instead of adding to them.
+The day's partition of ``scoring.daily_selection`` is replaced as a whole, so a rerun of the same day
+with the same champion gives the same list instead of adding to it.
 """
 from __future__ import annotations
 
-import shutil
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 
 from core.settings import Settings, get_settings
 from core.warehouse import Warehouse
-from core.contracts import OFFICES
-from ml.features import feature_columns, load_features, model_frame, typed
-from ml.registry import ModelRef, champion
+from ml.features import check_features, feature_columns, load_features, model_frame, signature_inputs
+from ml.registry import champion
 from ml.selection import select_within_offices, selection_rng
 from ml.tracking import configure_mlflow
 from ml.oracle import get_oracle
@@ -28,10 +26,6 @@ COLUMNS = {
     "reasons": "varchar",
 }
 N_REASONS = 3
-
-
-class FeatureMismatchError(ValueError):
-    """The day's feature columns are not the ones the champion was trained on."""
 
 
 def _ensure_table(warehouse: Warehouse) -> None:
@@ -75,88 +69,12 @@ def capacity_report(out: pd.DataFrame, lane: str, settings: Settings) -> dict[st
     return report
 
 
-def write_summary_html(out: pd.DataFrame, lane: str, day: date, settings: Settings, result: dict) -> Path:
-    """A short human summary of the day and lane next to the CSVs: <scored_dir>/<day>/<lane>.html."""
-    import html
-
-    import numpy as np
-
-    e = html.escape
-    path = settings.scored_dir / day.isoformat() / f"{lane}.html"
-    selected = out[out["selected"]]
-    rows = "".join(f"<tr><td>{e(o)}</td><td>{c['traffic']}</td><td>{e(str(c['capacity']))} ({c['capacity_kind']})</td>"
-                   f"<td>{c['selected']}</td><td>{e(c.get('note', ''))}</td></tr>"
-                   for o, c in result.get("capacity", {}).items())
-    scores = out["score"].to_numpy(dtype=float)
-    qs = (0.5, 0.9, 0.99, 1.0)
-    dist = "".join(f"<td>{np.quantile(scores, q):.4f}</td>" for q in qs) if len(scores) else "<td colspan=4>no rows</td>"
-    counts = np.histogram(scores, bins=10, range=(0, 1))[0] if len(scores) else np.zeros(10, dtype=int)
-    hist = "".join(f"<tr><td>{i / 10:.1f}-{(i + 1) / 10:.1f}</td><td>{n}</td></tr>" for i, n in enumerate(counts))
-    top = (selected["reasons"].dropna().str.split("; ").explode().str.split("=").str[0].value_counts().head(10)
-           if len(selected) else pd.Series(dtype=int))
-    reasons = "".join(f"<tr><td>{e(str(f))}</td><td>{n}</td></tr>" for f, n in top.items())
-    body = f"""<!doctype html><html><head><meta charset="utf-8"><title>{e(lane)} {day}</title>
-<style>body{{font-family:sans-serif}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px}}</style>
-</head><body><h1>{e(lane)} selection for {day}</h1>
-<p>Model {e(str(result.get('model_name')))} version {result.get('model_version')}: {len(out)} items scored,
-{int(out['selected'].sum()) if len(out) else 0} selected ({result.get('model_selected', 0)} model,
-{result.get('exploration_selected', 0)} exploration).</p>
-<h2>Selected per office</h2><table><tr><th>office</th><th>traffic</th><th>capacity</th><th>selected</th><th>note</th></tr>{rows}</table>
-<h2>Score distribution</h2><table><tr><th>median</th><th>p90</th><th>p99</th><th>max</th></tr><tr>{dist}</tr></table>
-<table><tr><th>score</th><th>items</th></tr>{hist}</table>
-<h2>Top reasons among selected items</h2><table><tr><th>feature</th><th>items</th></tr>{reasons}</table>
-</body></html>
-"""
-    path.write_text(body, encoding="utf-8")
-    return path
-
-
-def signature_inputs(ref: ModelRef) -> list[str]:
-    from mlflow.models import get_model_info
-
-    signature = get_model_info(ref.uri).signature
-    if signature is None:
-        raise FeatureMismatchError(f"{ref.name} version {ref.version} has no signature; retrain it")
-    return list(signature.inputs.input_names())
-
-
-def check_features(day_columns: list[str], expected: list[str], ref: ModelRef) -> None:
-    missing = [c for c in expected if c not in day_columns]
-    extra = [c for c in day_columns if c not in expected]
-    if missing or extra:
-        raise FeatureMismatchError(
-            f"refusing to score with {ref.name} version {ref.version}: feature table lacks {missing} and "
-            f"has unexpected {extra}; retrain the lane on the current features (or fix the dbt model)"
-        )
-
-
-def _write_csvs(out: pd.DataFrame, lane: str, day: date, settings: Settings) -> tuple[Path, dict[str, Path]]:
-    """All scored rows in <day>/<lane>.csv; the selected list per office in <day>/<lane>/<office>.csv.
-    Every known office gets a file (header only when empty): a missing file would be ambiguous."""
-    day_dir = settings.scored_dir / day.isoformat()
-    day_dir.mkdir(parents=True, exist_ok=True)
-    staging = day_dir / f".{lane}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    selected = out[out["selected"]]
-    offices = sorted(set(OFFICES.get(lane, ())) | set(out["office_id"]))
-    paths = {}
-    for office in offices:
-        selected[selected["office_id"] == office].to_csv(staging / f"{office}.csv", index=False)
-        paths[office] = day_dir / lane / f"{office}.csv"
-    final = day_dir / lane
-    shutil.rmtree(final, ignore_errors=True)
-    staging.rename(final)
-    all_path = day_dir / f"{lane}.csv"
-    out.to_csv(all_path, index=False)
-    return all_path, paths
-
-
 def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
     """Score ``day`` of ``lane`` with the @champion model and write the selection.
 
-    Returns counts, the model version used, the output paths and, on simulated data, the true hit rate
-    of the model picks beside random and rule selection (returned only, not logged).
+    Returns counts, the model version used, the day's scored rows (``selection``, for the lists people
+    read: ``customs_risk.reports``) and, with an oracle, the true hit rate of the model picks beside
+    random and rule selection (returned only, not logged).
     """
     import mlflow
 
@@ -192,20 +110,16 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
     warehouse = Warehouse(settings)
     _ensure_table(warehouse)
     warehouse.replace_partition(SCHEMA, TABLE, out, {"lane": lane, "item_date": day})
-    all_path, office_paths = _write_csvs(out, lane, day, settings)
-    result["capacity"] = capacity_report(out, lane, settings)
-
     result |= {
+        "capacity": capacity_report(out, lane, settings),
         "rows": len(out),
         "selected": int(out["selected"].sum()) if len(out) else 0,
         "model_selected": int((out["why"] == "model").sum()),
         "exploration_selected": int((out["why"] == "exploration").sum()),
         "offices": int(out["office_id"].nunique()),
         "table": f"{SCHEMA}.{TABLE}",
-        "csv_all": all_path,
-        "csv_offices": office_paths,
+        "selection": out,
     }
-    result["html"] = write_summary_html(out, lane, day, settings, result)
     oracle = get_oracle(settings)
     truth = oracle.truth(lane, [day]) if oracle is not None and len(out) else None
     if truth is not None:

@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 
 from core.settings import Settings, get_settings
-from ml.evaluation import select_at_capacity, random_scores, rule_scores
+from ml.evaluate import select_at_capacity, random_scores, rule_scores
 from ml.features import feature_columns, load_features, predict
 from ml.selection import select_within_offices
 from simworld.truth import load_truth, pattern_recall, policy_hit_rates

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from transform import dbt_build as transform, dbt_sources
+from transform.feature_texts import feature_texts
 from core.warehouse import Warehouse
 from core.contracts import CONTRACTS
 
@@ -142,6 +143,25 @@ def test_generated_dbt_files_match_contracts():
     quarantine = next(t for t in sources["tables"] if t["name"] == "quarantine")
     assert {c["name"]: c["data_type"] for c in quarantine["columns"]} == QUARANTINE_COLUMNS
     assert sources["config"]["loaded_at_field"] == "_loaded_at"
+    staging = dbt_sources.STAGING_DIR
+    assert {p.stem for p in staging.glob("stg_*.sql")} == {p.stem for p in staging.glob("stg_*.yml")} == {
+        f"stg_{name}" for name in CONTRACTS} | {"stg_quarantine"}
+
+
+def test_regenerating_removes_files_no_contract_asks_for(tmp_path, monkeypatch):
+    """A staging model whose contract is gone leaves a generated yml behind: stale, and `write` removes it
+    (a hand-written yml there is left alone)."""
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    monkeypatch.setattr(dbt_sources, "STAGING_DIR", staging)
+    monkeypatch.setattr(dbt_sources, "SOURCES_FILE", staging / "__sources.yml")
+    dbt_sources.write()
+    orphan, own = staging / "stg_retired.yml", staging / "notes.yml"
+    orphan.write_text(dbt_sources.HEADER + "version: 2\n")
+    own.write_text("version: 2\n")
+    assert dbt_sources.stale_files() == [orphan]
+    assert dbt_sources.write() == [orphan] and not orphan.exists() and own.exists()
+    assert dbt_sources.stale_files() == []
 
 
 def test_build_point_in_time_features_and_incremental_equals_full_refresh(settings):
@@ -363,3 +383,47 @@ def test_incremental_profiles_catch_late_outcomes(settings):
     assert before.loc[lane_d3, "n_inspected"] == 1 and incremental.loc[lane_d3, "n_inspected"] == 2
     transform.build(settings, select="+int_entity_profiles", full_refresh=True)
     pd.testing.assert_frame_equal(incremental, _profiles(settings), check_dtype=False)
+
+
+# information_schema.columns types (DuckDB) of the SQL types the contracts map to (dbt_sources.SQL_TYPES).
+DUCKDB_TYPES = {"varchar": "VARCHAR", "bigint": "BIGINT", "double precision": "DOUBLE", "date": "DATE",
+                "timestamp": "TIMESTAMP"}
+
+
+def _columns(settings, schema: str, table: str) -> dict[str, str]:
+    df = Warehouse(settings).query_df(
+        "select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ?"
+        " order by ordinal_position", [schema, table])
+    return dict(zip(df["column_name"], df["data_type"]))
+
+
+def _contract_staging_columns(contract) -> dict[str, str]:
+    """The columns a staging model must select, in order and typed: the contract's warehouse columns and the lineage pair."""
+    fields = {name: next(f for f in contract.fields if f.warehouse_name == name) for name in contract.warehouse_columns}
+    columns = {name: dbt_sources.SQL_TYPES[f.warehouse_dtype] for name, f in fields.items()}
+    return {**columns, "batch_date": "date", "loaded_at": "timestamp"}
+
+
+def test_built_columns_follow_the_contracts_and_every_feature_is_described(settings):
+    """Staging views select exactly their contract's columns with its types (the casts are generated, not
+    written); every feature column (f_*, c_*) the feature marts build has words in its yml, the reason
+    texts of the desk, and no yml describes a feature the mart does not build."""
+    from ingest.load import QUARANTINE_COLUMNS
+
+    load_raw(settings, {D1})
+    transform.build(settings, select="+fct_express_features +fct_cargo_features +fct_traveller_features stg_quarantine")
+    expected = {f"stg_{name}": _contract_staging_columns(contract) for name, contract in CONTRACTS.items()}
+    expected["stg_quarantine"] = dict(QUARANTINE_COLUMNS)
+    for model, columns in expected.items():
+        built = _columns(settings, "staging", model)
+        assert list(built) == list(columns), model
+        assert built == {name: DUCKDB_TYPES[sql_type] for name, sql_type in columns.items()}, model
+
+    for lane in ("express", "cargo", "traveller"):
+        built = [c for c in _columns(settings, "marts", f"fct_{lane}_features") if c.startswith(("f_", "c_"))]
+        texts = feature_texts(lane)
+        assert len(built) > 10
+        undescribed = [c for c in built if len(texts.get(c, "").split()) < 4]
+        assert not undescribed, f"fct_{lane}_features.yml: describe {undescribed}"
+        stale = [c for c in texts if c.startswith(("f_", "c_")) and c not in built]
+        assert not stale, f"fct_{lane}_features.yml describes columns it does not build: {stale}"

@@ -10,9 +10,10 @@ import pytest
 from synthetic_world import LANE, build_world
 
 from core.warehouse import Warehouse
-from ml.promotion import PREVIOUS, promote, validate_challenger
+from ml.deploy import PREVIOUS, promote
+from ml.gate import validate_challenger
 from ml.registry import ModelNotFoundError
-from ml.train import train_lane
+from customs_risk.stages import train as train_lane
 
 
 def _client(s):
@@ -165,7 +166,7 @@ def test_gate_judges_on_random_sample_rows_not_rule_biased_labels(world):
 
     import mlflow
 
-    from ml.evaluation import UNBIASED, select_at_capacity
+    from ml.evaluate import UNBIASED, select_at_capacity
     from ml.features import feature_columns, load_features
 
     champ = train_lane(LANE, world, trials=0)

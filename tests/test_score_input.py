@@ -11,7 +11,7 @@ from core.settings import KCS_DATA_DIR
 from transform.dbt_build import build
 from core.warehouse import Warehouse
 from ingest.kcs import import_kcs
-from ml.train import train_lane
+from customs_risk.stages import train as train_lane
 
 KCS = KCS_DATA_DIR
 TRAIN, VALID = KCS / "df_syn_train_eng.csv", KCS / "df_syn_valid_eng.csv"

@@ -14,8 +14,9 @@ from synthetic_world import LANE, NEW_DAY
 
 from core.settings import get_settings
 from core.warehouse import Warehouse
-from ml.score import reason_codes, score_day
-from ml.train import train_lane
+from customs_risk.stages import score as score_day
+from ml.score import reason_codes
+from customs_risk.stages import train as train_lane
 
 
 def test_reasons_on_selected_items_only_and_html_summary(world):

@@ -11,9 +11,12 @@ import pytest
 
 from core.warehouse import Warehouse
 from ml.registry import ModelNotFoundError
-from ml.score import COLUMNS, FeatureMismatchError, score_day
+from customs_risk.stages import score as score_day
+from ml.features import FeatureMismatchError
+from ml.score import COLUMNS
 from ml.selection import capacity_count, select_within_offices, selection_rng
-from ml.train import NotEnoughDataError, train_lane
+from customs_risk.stages import train as train_lane
+from ml.train import NotEnoughDataError
 from synthetic_world import LANE, NEW_DAY, OFFICES, START, build_world
 
 def _client(s):

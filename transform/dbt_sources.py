@@ -1,15 +1,17 @@
 """Generate the dbt side of the data contracts.
 
-Two files under ``dbt_project/models/staging`` derive from ``core.contracts`` and are committed:
+The yml files under ``dbt_project/models/staging`` derive from ``core.contracts`` and are committed:
 
 - ``__sources.yml``: the ``raw`` schema, one table per contract, typed columns with the contract's
   descriptions, and a freshness check on the ``_loaded_at`` lineage column;
-- ``_stg__models.yml``: the staging models ``stg_<source>``, their column descriptions and tests
-  (``unique``/``not_null`` on the key, ``not_null`` on required fields, ``accepted_values`` from
-  ``Field.allowed``).
+- ``stg_<source>.yml``, one per staging model (the jaffle-shop habit: beside ``stg_<source>.sql``):
+  its columns in order, descriptions and tests (``unique``/``not_null`` on the key, ``not_null`` on
+  required fields, ``accepted_values`` from ``Field.allowed``). The model's SQL casts exactly these
+  columns to their ``__sources.yml`` types (``macros/staging.sql``), so no cast list is written by hand.
 
-``python -m transform.dbt_sources`` rewrites both; ``tests/test_dbt_project.py`` checks the
-committed files equal what the contracts generate, so a contract change cannot silently drift.
+``python -m transform.dbt_sources`` rewrites them (and removes generated files no contract asks for);
+``tests/test_dbt_project.py`` checks the committed files equal what the contracts generate, so a
+contract change cannot silently drift.
 """
 from __future__ import annotations
 
@@ -24,7 +26,6 @@ from core.contracts import CONTRACTS, Contract, Field
 
 STAGING_DIR = PROJECT_ROOT / "dbt_project" / "models" / "staging"
 SOURCES_FILE = STAGING_DIR / "__sources.yml"
-STAGING_MODELS_FILE = STAGING_DIR / "_stg__models.yml"
 
 # Field.warehouse_dtype -> SQL type spelled the same way on DuckDB and PostgreSQL.
 SQL_TYPES = {"string": "varchar", "int": "bigint", "float": "double precision", "date": "date", "timestamp": "timestamp"}
@@ -119,7 +120,8 @@ def _column_tests(contract: Contract, f: Field) -> list[Any]:
     return tests
 
 
-def staging_models_dict() -> dict[str, Any]:
+def staging_models() -> list[dict[str, Any]]:
+    """One properties entry per staging model: its columns (in the order its SQL selects them) and tests."""
     models = []
     for contract in CONTRACTS.values():
         columns = []
@@ -145,7 +147,7 @@ def staging_models_dict() -> dict[str, Any]:
             for name, (_, text) in QUARANTINE_COLUMNS.items()
         ],
     })
-    return {"version": 2, "models": models}
+    return models
 
 
 def render(data: dict[str, Any]) -> str:
@@ -154,16 +156,31 @@ def render(data: dict[str, Any]) -> str:
 
 def expected_files() -> dict[Path, str]:
     """Every generated file and the text the contracts say it must have."""
-    return {SOURCES_FILE: render(sources_dict()), STAGING_MODELS_FILE: render(staging_models_dict())}
+    files = {SOURCES_FILE: render(sources_dict())}
+    for model in staging_models():
+        files[STAGING_DIR / f"{model['name']}.yml"] = render({"version": 2, "models": [model]})
+    return files
+
+
+def _orphans(expected: dict[Path, str]) -> list[Path]:
+    """Generated files (they start with HEADER) that no contract asks for any more."""
+    return [path for path in sorted(STAGING_DIR.glob("*.yml"))
+            if path not in expected and path.read_text().startswith(HEADER)]
 
 
 def stale_files() -> list[Path]:
-    return [path for path, text in expected_files().items() if not path.exists() or path.read_text() != text]
+    expected = expected_files()
+    stale = [path for path, text in expected.items() if not path.exists() or path.read_text() != text]
+    return stale + _orphans(expected)
 
 
 def write() -> list[Path]:
-    written = []
-    for path, text in expected_files().items():
+    """Rewrite the generated files that differ, remove the orphans; return what changed."""
+    expected = expected_files()
+    written = _orphans(expected)
+    for path in written:
+        path.unlink()
+    for path, text in expected.items():
         if not path.exists() or path.read_text() != text:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)

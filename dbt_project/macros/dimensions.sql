@@ -123,3 +123,15 @@ final as (
 
 select * from final
 {%- endmacro %}
+
+{#- int_office_daily_traffic keyed to dim_offices: office_key is the office code where the offices seed
+    knows it for the lane, else 'unknown' (dim_offices and fct_daily_traffic key rows the same way). -#}
+{% macro keyed_office_days() -%}
+    select
+        office_days.*,
+        case when offices.office_id is null then 'unknown' else office_days.office_id end as office_key
+    from {{ ref('int_office_daily_traffic') }} as office_days
+    left join {{ ref('offices') }} as offices
+        on offices.lane = office_days.lane
+        and offices.office_id = office_days.office_id
+{%- endmacro %}

@@ -1,4 +1,57 @@
-{#- Building blocks of the point-in-time feature tables. -#}
+{#- Building blocks of the point-in-time feature tables (fct_<lane>_features). -#}
+
+{#-
+    The rebuild window of a lane's feature table: its items' days (and `day_inputs`), the items whose own
+    outcome changed, and the days after a newly recorded outcome, whose profiles change (an outcome
+    recorded on day d is known from d + 1). See item_rebuild_window.
+-#}
+{% macro feature_rebuild_window(lane, day_inputs=[]) -%}
+    {%- set item = lane_items()[lane] -%}
+    {{ return(item_rebuild_window(lane, [(ref(item.model), item.date),
+                                         (ref('int_item_outcomes'), add_days('first_inspection_date', 1))] + day_inputs)) }}
+{%- endmacro %}
+
+{#-
+    The CTEs every feature table starts from: `items` (the lane's items this run rebuilds), their
+    `outcomes` (the label), and the entity `profiles` and `lane_priors` of the days it rebuilds.
+-#}
+{% macro feature_inputs(lane, rebuild) -%}
+{{ lane_items_and_outcomes(lane, rebuild) }}
+
+profiles as (
+    select * from {{ ref('int_entity_profiles') }} where lane = '{{ lane }}'
+    {{ if_incremental('and as_of_date >= ' ~ rebuild.first_day) }}
+),
+
+lane_priors as (
+    select * from {{ ref('int_lane_priors') }} where lane = '{{ lane }}'
+    {{ if_incremental('and as_of_date >= ' ~ rebuild.first_day) }}
+),
+{%- endmacro %}
+
+{#- The fixed head of every feature table: the item, its day and office, and its label (the model's interface). -#}
+{% macro feature_keys(lane) -%}
+    {%- set item = lane_items()[lane] %}
+        items.{{ item.id }} as item_id,
+        items.{{ item.date }} as item_date,
+        items.office_id,
+        outcomes.label,
+        outcomes.selection_reason,
+        coalesce(outcomes.is_audit, false) as is_audit,
+{%- endmacro %}
+
+{#-
+    Joins of the item's label and of what was known at the start of its day: the lane prior (inner: every
+    day has one) and the profile of each of its entities (profile_joins). Only `items` is referenced.
+-#}
+{% macro history_joins(lane) -%}
+    {%- set item = lane_items()[lane] %}
+    left join outcomes
+        on outcomes.item_id = items.{{ item.id }}
+    inner join lane_priors as lane_prior
+        on lane_prior.as_of_date = items.{{ item.date }}
+    {{- profile_joins(lane, item.date) }}
+{%- endmacro %}
 
 {#- Smoothed hit rate: (hits + prior * m) / (n + m), m = var('hit_rate_smoothing'). -#}
 {% macro smoothed_rate(hits, n, prior) -%}
@@ -33,20 +86,35 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- The column names profile_features() produces, qualified by `relation`, comma-terminated. -#}
-{% macro profile_feature_columns(lane, relation, windows=['all'], with_traffic=true) -%}
-    {%- for entity_type in lane_entities(lane) if entity_type != 'lane' %}
-        {%- for window in windows %}
-            {%- set suffix = '' if window == 'all' else '_' ~ window ~ 'd' %}
-        {{ relation }}.f_{{ entity_type }}_prior_inspections{{ suffix }},
-        {{ relation }}.f_{{ entity_type }}_hit_rate{{ suffix }},
-        {%- endfor %}
-        {%- if with_traffic %}
-        {{ relation }}.f_{{ entity_type }}_prior_items_365d,
-        {%- endif %}
-    {%- endfor %}
+{#-
+    Value per kg compared with the usual value per kg of the item's HS6 code in its lane: the median of the
+    daily HS6 medians of the var('unit_value_reference_days') days before the item's day; 1.0 without a
+    reference yet. Reads the CTE of unit_value_reference(), joined by unit_value_reference_join().
+-#}
+{% macro unit_value_vs_hs6_median(value, mass) -%}
+    coalesce({{ safe_divide(safe_divide(value, mass), 'unit_value_reference.reference_unit_value') }}, 1.0)
 {%- endmacro %}
 
+{% macro unit_value_reference(lane, rebuild) -%}
+unit_value_reference as (
+    select * from {{ ref('int_hs6_unit_value_reference') }} where lane = '{{ lane }}'
+    {{ if_incremental('and as_of_date >= ' ~ rebuild.first_day) }}
+),
+{%- endmacro %}
+
+{% macro unit_value_reference_join(lane) -%}
+    {%- set item = lane_items()[lane] %}
+    left join unit_value_reference
+        on unit_value_reference.hs6 = items.hs6
+        and unit_value_reference.as_of_date = items.{{ item.date }}
+{%- endmacro %}
+
+{#- Join condition: `left` and `right` are rows of the same lane, entity and day. -#}
+{% macro same_entity_day(left, right) -%}
+    {%- for column in ['lane', 'entity_type', 'entity_value', 'as_of_date'] -%}
+        {{ left }}.{{ column }} = {{ right }}.{{ column }}{{ ' and ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
 
 {#-
     Point-in-time profile rows of the entity-days in `targets` (lane, entity_type, entity_value, as_of_date,
@@ -89,10 +157,7 @@
             and outcome_days.outcome_date < t.as_of_date
         group by t.lane, t.entity_type, t.entity_value, t.as_of_date
     ) as prior_outcomes
-        on prior_outcomes.lane = {{ targets }}.lane
-        and prior_outcomes.entity_type = {{ targets }}.entity_type
-        and prior_outcomes.entity_value = {{ targets }}.entity_value
-        and prior_outcomes.as_of_date = {{ targets }}.as_of_date
+        on {{ same_entity_day('prior_outcomes', targets) }}
     left join (
         select
             t.lane, t.entity_type, t.entity_value, t.as_of_date,
@@ -104,8 +169,5 @@
             and earlier.as_of_date >= {{ add_days('t.as_of_date', -365) }}
         group by t.lane, t.entity_type, t.entity_value, t.as_of_date
     ) as prior_traffic
-        on prior_traffic.lane = {{ targets }}.lane
-        and prior_traffic.entity_type = {{ targets }}.entity_type
-        and prior_traffic.entity_value = {{ targets }}.entity_value
-        and prior_traffic.as_of_date = {{ targets }}.as_of_date
+        on {{ same_entity_day('prior_traffic', targets) }}
 {%- endmacro %}

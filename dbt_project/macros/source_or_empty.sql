@@ -6,9 +6,7 @@
 {% macro source_or_empty(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
     {%- if execute and load_relation(relation) is none -%}
-        {%- set node = graph.sources.values()
-            | selectattr('source_name', 'equalto', source_name)
-            | selectattr('name', 'equalto', table_name) | first -%}
+        {%- set node = source_node(source_name, table_name) -%}
         {{ log("source " ~ relation ~ " does not exist yet: using an empty relation", info=true) }}
         (
             select

@@ -1,75 +1,50 @@
 -- Fails (returns rows) when a feature table counted an outcome recorded on or after the item's date.
--- Recomputes the express consignee and cargo importer prior-inspection counts straight from the
--- inspections with the strict filter inspection_date < item_date, and compares. With var('test_since')
--- (the daily run) only the items from that date on are checked, against all their history.
+-- For one entity of each lane, recomputes its prior-inspection count straight from the inspections with
+-- the strict filter first inspection_date < item_date, and compares it with the built feature. With
+-- var('test_since') (the daily run) only the items from that date on are checked, against all history.
 {%- set since = "cast('" ~ var('test_since', '1900-01-01') ~ "' as date)" %}
+{%- set checks = {'express': 'consignee', 'cargo': 'importer', 'traveller': 'traveller'} %}
 
 with
 
-shipments as (select * from {{ ref('stg_shipments') }}),
-declarations as (select * from {{ ref('stg_declarations') }}),
-inspections as (select * from {{ ref('stg_inspections') }}),
-express_features as (select * from {{ ref('fct_express_features') }} where item_date >= {{ since }}),
-cargo_features as (select * from {{ ref('fct_cargo_features') }} where item_date >= {{ since }}),
-
 first_inspections as (
     select lane, item_id, min(inspection_date) as first_inspection_date
-    from inspections
+    from {{ ref('stg_inspections') }}
     group by lane, item_id
 ),
+{% for lane, entity in checks.items() %}
+{%- set item = lane_items()[lane] %}
+{%- set entity_value = lane_entities(lane)[entity].replace('{t}', 'items') %}
 
-inspected_shipments as (
-    select shipments.consignee_key, first_inspections.first_inspection_date
-    from shipments
-    inner join first_inspections
-        on first_inspections.lane = 'express'
-        and first_inspections.item_id = shipments.waybill_id
-),
-
-inspected_declarations as (
-    select declarations.importer_id, first_inspections.first_inspection_date
-    from declarations
-    inner join first_inspections
-        on first_inspections.lane = 'cargo'
-        and first_inspections.item_id = declarations.declaration_id
-),
-
-express_recomputed as (
+{{ lane }}_mismatches as (
     select
-        shipment.waybill_id as item_id,
-        count(*) as expected_prior_inspections
-    from shipments as shipment
-    inner join inspected_shipments as inspected
-        on inspected.consignee_key = shipment.consignee_key
-    where inspected.first_inspection_date < shipment.arrival_date
-        and shipment.arrival_date >= {{ since }}
-    group by shipment.waybill_id
+        '{{ lane }} {{ entity }}' as feature,
+        features.item_id,
+        features.f_{{ entity }}_prior_inspections as built,
+        count(inspected.item_id) as expected
+    from {{ ref('fct_' ~ lane ~ '_features') }} as features
+    inner join {{ ref(item.model) }} as items
+        on items.{{ item.id }} = features.item_id
+    left join (
+        select {{ entity_value }} as entity_value, first_inspections.item_id, first_inspections.first_inspection_date
+        from {{ ref(item.model) }} as items
+        inner join first_inspections
+            on first_inspections.lane = '{{ lane }}'
+            and first_inspections.item_id = items.{{ item.id }}
+    ) as inspected
+        on inspected.entity_value = {{ entity_value }}
+        and inspected.first_inspection_date < features.item_date
+    where features.item_date >= {{ since }}
+    group by features.item_id, features.f_{{ entity }}_prior_inspections
+    having features.f_{{ entity }}_prior_inspections <> count(inspected.item_id)
 ),
-
-cargo_recomputed as (
-    select
-        declaration.declaration_id as item_id,
-        count(*) as expected_prior_inspections
-    from declarations as declaration
-    inner join inspected_declarations as inspected
-        on inspected.importer_id = declaration.importer_id
-    where inspected.first_inspection_date < declaration.declaration_date
-        and declaration.declaration_date >= {{ since }}
-    group by declaration.declaration_id
-),
+{% endfor %}
 
 mismatches as (
-    select 'express consignee' as feature, features.item_id, features.f_consignee_prior_inspections as built,
-        coalesce(recomputed.expected_prior_inspections, 0) as expected
-    from express_features as features
-    left join express_recomputed as recomputed on recomputed.item_id = features.item_id
-    where features.f_consignee_prior_inspections <> coalesce(recomputed.expected_prior_inspections, 0)
-    union all
-    select 'cargo importer' as feature, features.item_id, features.f_importer_prior_inspections as built,
-        coalesce(recomputed.expected_prior_inspections, 0) as expected
-    from cargo_features as features
-    left join cargo_recomputed as recomputed on recomputed.item_id = features.item_id
-    where features.f_importer_prior_inspections <> coalesce(recomputed.expected_prior_inspections, 0)
+    {%- for lane in checks %}
+    select * from {{ lane }}_mismatches
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 )
 
 select * from mismatches

@@ -9,7 +9,7 @@ import pandas as pd
 from core.contracts import DECLARATIONS, OFFICES
 
 from . import catalog as cat
-from .codes import day_ids, pick, weighted_index
+from .codes import day_ids, pick, plant_patterns, weighted_index
 from .config import CARGO_RATES, CARGO_RISKY_DECLARANT_HIT, CARGO_RISKY_IMPORTER_HIT
 from .world import World
 
@@ -141,12 +141,9 @@ def generate(world: World, day: dt.date, n: int, rng: np.random.Generator) -> tu
     """The day's declaration lines (contract columns, raw values) and the truth of each."""
     d = _Lines(world, rng, n)
     order = rng.permutation(n)
-    used = 0
-    for name, planter in (("misclassification", _misclassification), ("undervaluation", _undervaluation),
-                          ("origin_fraud", _origin_fraud), ("background", _background)):
-        k = min(int(rng.binomial(n, CARGO_RATES[name])), n - used)
-        planter(d, order[used: used + k])
-        used += k
+    plant_patterns(rng, d, order, 0, CARGO_RATES,
+                   (("misclassification", _misclassification), ("undervaluation", _undervaluation),
+                    ("origin_fraud", _origin_fraud), ("background", _background)))
     _risky_entities(d)
 
     offices = np.array(OFFICES["cargo"])

@@ -25,6 +25,23 @@ CAMERAS_PER_ZONE = 6
 MIN = 60
 
 
+def _face_matches(zone: np.ndarray, kind: np.ndarray, swapped: np.ndarray,
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(matched, score) per event: always at immigration, usually at the exit, now and then in between;
+    a traveller who swapped clothes or bags is often not re-identified at the exit."""
+    m = len(zone)
+    score = np.where(rng.random(m) < 0.5, rng.uniform(0.90, 0.995, m), rng.uniform(0.70, 0.97, m))
+    matched = np.where(zone == IMMIGRATION, True, np.where(zone == EXIT, True, rng.random(m) < 0.3))
+    matched &= (kind != HANDOVER) & (kind != LOITER) | (rng.random(m) < 0.2)
+    score = np.where(zone == IMMIGRATION, rng.uniform(0.90, 0.995, m), score)
+    score = np.where(zone == EXIT, rng.uniform(0.88, 0.995, m), score)
+    swapped_exit = (zone == EXIT) & swapped
+    missing = swapped_exit & (rng.random(m) < 0.5)
+    matched &= ~missing
+    score = np.where(swapped_exit, rng.uniform(0.30, 0.60, m), score)
+    return matched, score
+
+
 def generate(day: dt.date, travellers: pd.DataFrame, behaviour: dict, rng: np.random.Generator) -> pd.DataFrame:
     n = len(travellers)
     t_imm = behaviour["arrival_minute"] * MIN + rng.uniform(10, 40, n) * MIN
@@ -62,16 +79,7 @@ def generate(day: dt.date, travellers: pd.DataFrame, behaviour: dict, rng: np.ra
     kind = np.concatenate([p[3] for p in parts])
     m = len(who)
 
-    # Face matches: always at immigration, usually at the exit, now and then in between.
-    score = np.where(rng.random(m) < 0.5, rng.uniform(0.90, 0.995, m), rng.uniform(0.70, 0.97, m))
-    matched = np.where(zone == IMMIGRATION, True, np.where(zone == EXIT, True, rng.random(m) < 0.3))
-    matched &= (kind != HANDOVER) & (kind != LOITER) | (rng.random(m) < 0.2)
-    score = np.where(zone == IMMIGRATION, rng.uniform(0.90, 0.995, m), score)
-    score = np.where(zone == EXIT, rng.uniform(0.88, 0.995, m), score)
-    swapped_exit = (zone == EXIT) & behaviour["swap"][who]
-    missing = swapped_exit & (rng.random(m) < 0.5)
-    matched &= ~missing
-    score = np.where(swapped_exit, rng.uniform(0.30, 0.60, m), score)
+    matched, score = _face_matches(zone, kind, behaviour["swap"][who], rng)
 
     order = np.lexsort((kind, who, seconds))
     who, seconds, zone, kind, matched, score = (a[order] for a in (who, seconds, zone, kind, matched, score))

@@ -65,3 +65,15 @@ def timestamps(day: dt.date, seconds: np.ndarray) -> np.ndarray:
     seconds = np.clip(np.asarray(seconds, dtype=np.int64), 0, 86_399)
     base = np.datetime64(day.isoformat(), "s")
     return np.datetime_as_string(base + seconds.astype("timedelta64[s]"), unit="s")
+
+
+def plant_patterns(rng: np.random.Generator, target, order: np.ndarray, used: int, rates: dict[str, float],
+                   planters: tuple) -> int:
+    """Give each planted pattern its binomial share of the day's items in turn, taken from the shuffled
+    ``order`` after the first ``used``; returns how many items carry a pattern now."""
+    n = len(order)
+    for name, planter in planters:
+        k = min(int(rng.binomial(n, rates[name])), n - used)
+        planter(target, order[used: used + k])
+        used += k
+    return used

@@ -9,7 +9,7 @@ import pandas as pd
 from core.contracts import OFFICES, SHIPMENTS
 
 from . import catalog as cat
-from .codes import day_ids, weighted_index
+from .codes import day_ids, plant_patterns, weighted_index
 from .config import (DUTY_FREE_USD, DUTY_FREE_USD_FROM_US, EXPRESS_RATES, EXPRESS_RISKY_SELLER_HIT)
 from .world import RING_PARCELS_PER_MEMBER, World, active_rings
 
@@ -165,13 +165,9 @@ def generate(world: World, day: dt.date, n: int, rng: np.random.Generator) -> tu
     """The day's shipments (contract columns, raw values) and the truth of each parcel."""
     p = _Parcels(world, rng, n)
     order = rng.permutation(n)
-    used = len(_split_shipments(p, order, day.toordinal()))
-    for name, planter in (("drug_concealment", _drug_concealment),
-                          ("undervalued_electronics", _undervalued_electronics),
-                          ("counterfeit", _counterfeit), ("background", _background)):
-        k = min(int(rng.binomial(n, EXPRESS_RATES[name])), n - used)
-        planter(p, order[used: used + k])
-        used += k
+    plant_patterns(rng, p, order, len(_split_shipments(p, order, day.toordinal())), EXPRESS_RATES,
+                   (("drug_concealment", _drug_concealment), ("undervalued_electronics", _undervalued_electronics),
+                    ("counterfeit", _counterfeit), ("background", _background)))
     _risky_sellers(p)
 
     offices = np.array(OFFICES["express"])

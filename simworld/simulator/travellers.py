@@ -53,20 +53,13 @@ _F_COUNT = np.bincount(_FLIGHT_AIRPORT, minlength=len(AIRPORTS))
 assert len(cat.REGIONAL_ROUTES) == len(OFFICES["traveller"]) - 2 and (_F_COUNT > 0).all()
 
 
-def generate(world: World, day: dt.date, n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """The day's arrivals, their truth, and what the CCTV module needs (arrival minute, behaviour flags)."""
-    k_courier = min(int(rng.binomial(n, TRAVELLER_RATES["drug_courier"])), len(world.couriers), n)
-    normal = weighted_sample_without_replacement(rng, world.person_weight, n - k_courier)
-    couriers = rng.choice(world.couriers, k_courier, replace=False)
-    person = np.concatenate([normal, couriers])
-    courier = np.concatenate([np.zeros(len(normal), bool), np.ones(k_courier, bool)])
-    order = rng.permutation(len(person))
-    person, courier = person[order], courier[order]
+def _journey(world: World, person: np.ndarray, courier: np.ndarray,
+             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(origin, transit or -1, flight) per arrival: usually from home; couriers come from or through
+    source airports."""
     n = len(person)
-
-    # Journey: usually from home; couriers come from or through source airports.
     origin = np.where(rng.random(n) < 0.6, world.person_home[person], rng.choice(len(AIRPORTS), n, p=_SHARE))
-    origin[courier] = np.where(rng.random(k_courier) < 0.75, world.person_home[person[courier]], origin[courier])
+    origin[courier] = np.where(rng.random(int(courier.sum())) < 0.75, world.person_home[person[courier]], origin[courier])
     transit = np.full(n, -1)
     hub = np.array([_AIRPORT_ROW[h] for h in cat.TRANSIT_HUBS])
     via = rng.random(n) < np.where(courier, 0.5, 0.08)
@@ -80,6 +73,21 @@ def generate(world: World, day: dt.date, n: int, rng: np.random.Generator) -> tu
     transit[transit == origin] = -1
     last_leg = np.where(transit >= 0, transit, origin)
     flight = _F_ORDER[_F_START[last_leg] + (rng.random(n) * _F_COUNT[last_leg]).astype(int)]
+    return origin, transit, flight
+
+
+def generate(world: World, day: dt.date, n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The day's arrivals, their truth, and what the CCTV module needs (arrival minute, behaviour flags)."""
+    k_courier = min(int(rng.binomial(n, TRAVELLER_RATES["drug_courier"])), len(world.couriers), n)
+    normal = weighted_sample_without_replacement(rng, world.person_weight, n - k_courier)
+    couriers = rng.choice(world.couriers, k_courier, replace=False)
+    person = np.concatenate([normal, couriers])
+    courier = np.concatenate([np.zeros(len(normal), bool), np.ones(k_courier, bool)])
+    order = rng.permutation(len(person))
+    person, courier = person[order], courier[order]
+    n = len(person)
+
+    origin, transit, flight = _journey(world, person, courier, rng)
 
     lead = np.clip(np.round(rng.gamma(1.5, 25.0, n)), 0, 400).astype(np.int64)
     late = courier & (rng.random(n) < 0.6)

@@ -110,11 +110,16 @@ def _activity(rng: np.random.Generator, n: int, sigma: float) -> np.ndarray:
 
 @lru_cache(maxsize=4)
 def build_world(seed: int, scale: float) -> World:
-    express_day = FULL_DAY_VOLUMES["shipments"] * scale
-    cargo_day = FULL_DAY_VOLUMES["declarations"] * scale
-    traveller_day = FULL_DAY_VOLUMES["travellers"] * scale
+    """The people and companies behind the traffic; each lane draws from its own seeded stream, so
+    changing one lane's population never moves another's."""
+    return World(seed=seed, scale=scale,
+                 **_express_world(seed, FULL_DAY_VOLUMES["shipments"] * scale),
+                 **_cargo_world(seed, FULL_DAY_VOLUMES["declarations"] * scale),
+                 **_traveller_world(seed, FULL_DAY_VOLUMES["travellers"] * scale))
 
-    # express: consignees, sellers, split-shipment rings
+
+def _express_world(seed: int, express_day: float) -> dict:
+    """Consignees, sellers (platform, goods group, risk) and split-shipment rings."""
     rng = world_rng(seed, "express")
     n_cons = max(2_000, round(express_day * 8))
     consignee_cdf = np.cumsum(_activity(rng, n_cons, 1.2))
@@ -147,16 +152,22 @@ def build_world(seed: int, scale: float) -> World:
     sizes = rng.integers(RING_MEMBERS[0], RING_MEMBERS[1] + 1, n_rings)
     member_ring = np.repeat(np.arange(n_rings), sizes)
     member_consignee = rng.integers(0, n_cons, len(member_ring))   # borrowed codes of ordinary people
+    return dict(consignee_cdf=consignee_cdf, consignee_region=consignee_region, seller_country=seller_country,
+                seller_platform=seller_platform, seller_group=seller_group, seller_cdf=np.cumsum(seller_weight),
+                seller_risky=seller_risky, seller_counterfeit=seller_counterfeit, ring_seller=ring_seller,
+                ring_period=ring_period, ring_burst=ring_burst, ring_phase=ring_phase, member_ring=member_ring,
+                member_consignee=member_consignee)
 
-    # cargo: importers with usual sellers, goods and brokers
+
+def _cargo_world(seed: int, cargo_day: float) -> dict:
+    """Importers with their usual sellers, goods and brokers; a few risky importers and small brokers."""
     rng = world_rng(seed, "cargo")
     n_imp = max(200, round(cargo_day * 3))
     n_decl = max(30, round(cargo_day * 0.02))
     n_csell = max(200, round(cargo_day * 2.5))
     ckeys, cp = cat.probs(cat.CARGO_ORIGINS)
     cargo_seller_country = ckeys[rng.choice(len(ckeys), n_csell, p=cp)]
-    cargo_seller_weight = _activity(rng, n_csell, 1.3)
-    cargo_seller_cdf = np.cumsum(cargo_seller_weight)
+    cargo_seller_cdf = np.cumsum(_activity(rng, n_csell, 1.3))
     importer_sellers = np.searchsorted(cargo_seller_cdf, rng.random((n_imp, 3)) * cargo_seller_cdf[-1])
     declarant_weight = _activity(rng, n_decl, 1.0)
     declarant_cdf = np.cumsum(declarant_weight)
@@ -169,8 +180,14 @@ def build_world(seed: int, scale: float) -> World:
     small = np.flatnonzero(declarant_weight <= np.quantile(declarant_weight, 0.7))
     declarant_risky = np.zeros(n_decl, dtype=bool)
     declarant_risky[rng.choice(small, max(1, round(0.01 * n_decl)), replace=False)] = True
+    return dict(importer_cdf=importer_cdf, importer_sellers=importer_sellers, importer_declarant=importer_declarant,
+                importer_goods=importer_goods, importer_risky=importer_risky, declarant_cdf=declarant_cdf,
+                declarant_risky=declarant_risky, cargo_seller_country=cargo_seller_country,
+                cargo_seller_cdf=cargo_seller_cdf)
 
-    # travellers: frequent flyers, home airports, a few couriers
+
+def _traveller_world(seed: int, traveller_day: float) -> dict:
+    """Travellers: frequent flyers, home airports by nationality, and a few drug couriers."""
     rng = world_rng(seed, "traveller")
     n_pers = max(3_000, round(traveller_day * 25))
     nat_keys, nat_p = cat.probs(cat.NATIONALITIES)
@@ -193,21 +210,8 @@ def build_world(seed: int, scale: float) -> World:
     weight[couriers] = 0.0
     trip_rate = weight / weight.sum() * traveller_day * 365
     trip_rate[couriers] = 365 / COURIER_TRIP_EVERY
-
-    return World(
-        seed=seed, scale=scale,
-        consignee_cdf=consignee_cdf, consignee_region=consignee_region,
-        seller_country=seller_country, seller_platform=seller_platform, seller_group=seller_group,
-        seller_cdf=np.cumsum(seller_weight), seller_risky=seller_risky, seller_counterfeit=seller_counterfeit,
-        ring_seller=ring_seller, ring_period=ring_period, ring_burst=ring_burst, ring_phase=ring_phase,
-        member_ring=member_ring, member_consignee=member_consignee,
-        importer_cdf=importer_cdf, importer_sellers=importer_sellers, importer_declarant=importer_declarant,
-        importer_goods=importer_goods, importer_risky=importer_risky, declarant_cdf=declarant_cdf,
-        declarant_risky=declarant_risky, cargo_seller_country=cargo_seller_country,
-        cargo_seller_cdf=cargo_seller_cdf,
-        person_weight=weight, person_nationality=nationality, person_home=home,
-        person_source_visits=source_visits, person_trip_rate=trip_rate, couriers=couriers,
-    )
+    return dict(person_weight=weight, person_nationality=nationality, person_home=home,
+                person_source_visits=source_visits, person_trip_rate=trip_rate, couriers=couriers)
 
 
 def active_rings(world: World, ordinal: int) -> np.ndarray:

@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='as_of_date') }}
 -- Express parcels and distinct sellers per consignee over the 7 days ending on (and including) each day
 -- the consignee receives a parcel. Same-day parcels are known when the day's list is scored.
 -- Incremental: days from the first one with parcels loaded since the last run are recomputed, each
@@ -12,9 +11,7 @@ with
 
 shipments as (
     select * from {{ ref('stg_shipments') }}
-    {%- if is_incremental() %}
-    where arrival_date >= {{ add_days(rebuild.since, -6) }}
-    {%- endif %}
+    {{ if_incremental('where arrival_date >= ' ~ add_days(rebuild.since, -6)) }}
 ),
 
 seller_days as (
@@ -32,9 +29,7 @@ seller_days as (
 consignee_days as (
     select distinct consignee_key, arrival_date as as_of_date, bucket
     from seller_days
-    {%- if is_incremental() %}
-    where arrival_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where arrival_date >= ' ~ rebuild.since) }}
 ),
 
 window_seller_days as (

@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='as_of_date') }}
 -- Traffic per lane, entity and day: how many items each entity had on the day. The base of the entity
 -- profiles (prior traffic) and of the dimensions, so neither re-reads every item of history.
 -- Incremental: the days that have items loaded since the last run are recomputed whole.
@@ -9,9 +8,7 @@ with
 
 item_entities as (
     select * from {{ ref('int_item_entities') }}
-    {%- if is_incremental() %}
-    where item_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where item_date >= ' ~ rebuild.since) }}
 ),
 
 entity_days as (

@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='as_of_date') }}
 -- Point-in-time entity profiles: for every (lane, entity, day) on which the entity has traffic, what was
 -- known at the start of that day. Outcomes count only when recorded strictly before as_of_date.
 --

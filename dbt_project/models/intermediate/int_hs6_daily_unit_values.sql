@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='value_date', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='value_date') }}
 -- Median unit value per lane, HS6 and day (express: USD/kg, cargo: KRW/kg): the daily points the
 -- undervaluation reference is the median of. One row per HS6 traded that day, NULL median when no item
 -- of the day had a usable value and mass.
@@ -10,16 +9,12 @@ with
 
 shipments as (
     select * from {{ ref('stg_shipments') }}
-    {%- if is_incremental() %}
-    where arrival_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where arrival_date >= ' ~ rebuild.since) }}
 ),
 
 declarations as (
     select * from {{ ref('stg_declarations') }}
-    {%- if is_incremental() %}
-    where declaration_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where declaration_date >= ' ~ rebuild.since) }}
 ),
 
 unit_values as (

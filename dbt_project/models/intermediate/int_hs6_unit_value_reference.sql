@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='as_of_date') }}
 -- Reference unit value per lane, HS6 and day: the median of the daily HS6 medians over the
 -- var('unit_value_reference_days') days before the day (express: USD/kg, cargo: KRW/kg).
 -- Incremental: days from the first one whose daily medians changed since the last run are recomputed
@@ -15,9 +14,7 @@ daily_medians as (
 hs6_days as (
     select lane, hs6, value_date as as_of_date
     from daily_medians
-    {%- if is_incremental() %}
-    where value_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where value_date >= ' ~ rebuild.since) }}
 ),
 
 reference as (

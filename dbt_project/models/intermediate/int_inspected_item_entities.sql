@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key=['lane', 'item_id'], incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key=['lane', 'item_id']) }}
 -- The entities of every inspected item: the few items whose outcomes feed the entity profiles, kept
 -- apart so that profiles and dimensions never join all of history to the outcomes.
 -- Incremental: items whose outcome or whose own row was loaded since the last run are redone.
@@ -9,9 +8,7 @@ with
 
 item_entities as (
     select * from {{ ref('int_item_entities') }}
-    {%- if is_incremental() %}
-    where item_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where item_date >= ' ~ rebuild.since) }}
 ),
 
 outcomes as (
@@ -30,9 +27,7 @@ final as (
     inner join outcomes
         on outcomes.lane = item_entities.lane
         and outcomes.item_id = item_entities.item_id
-    {%- if is_incremental() %}
-    where item_entities.loaded_at > {{ rebuild.watermark }} or outcomes.loaded_at > {{ rebuild.watermark }}
-    {%- endif %}
+    {{ if_incremental('where item_entities.loaded_at > ' ~ rebuild.watermark ~ ' or outcomes.loaded_at > ' ~ rebuild.watermark) }}
 )
 
 select * from final

@@ -3,31 +3,16 @@
 
 with
 
-declarations as (
-    select * from {{ ref('stg_declarations') }}
-),
-
-shipments as (
-    select * from {{ ref('stg_shipments') }}
-),
-
-travellers as (
-    select * from {{ ref('stg_travellers') }}
+items as (
+    {%- for lane, item in lane_items().items() %}
+    select '{{ lane }}' as lane, {{ item.id }} as item_id, {{ item.date }} as item_date, office_id, batch_date
+    from {{ ref(item.model) }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 outcomes as (
     select * from {{ ref('int_item_outcomes') }}
-),
-
-items as (
-    select 'cargo' as lane, declaration_id as item_id, declaration_date as item_date, office_id, batch_date
-    from declarations
-    union all
-    select 'express' as lane, waybill_id as item_id, arrival_date as item_date, office_id, batch_date
-    from shipments
-    union all
-    select 'traveller' as lane, arrival_id as item_id, arrival_date as item_date, office_id, batch_date
-    from travellers
 ),
 
 final as (

@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='item_date', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='item_date') }}
 -- Items per lane, office code (as delivered) and day, with how many were inspected, found something or
 -- were random audits: the small base of fct_daily_traffic and dim_offices.
 -- Incremental: days from the first one with items or outcomes loaded since the last run are recomputed.
@@ -9,9 +8,7 @@ with
 
 items as (
     select * from {{ ref('int_lane_items') }}
-    {%- if is_incremental() %}
-    where item_date >= {{ rebuild.since }}
-    {%- endif %}
+    {{ if_incremental('where item_date >= ' ~ rebuild.since) }}
 ),
 
 daily as (

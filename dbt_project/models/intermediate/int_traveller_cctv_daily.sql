@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='event_date', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='event_date') }}
 -- AI-CCTV behaviour per traveller and day. A camera track belongs to the traveller its best face match
 -- (highest score that day) points to; all events of the track are then counted for that traveller.
 -- Incremental: days from the first one with events loaded since the last run are recomputed whole.
@@ -12,9 +11,7 @@ events as (
         *,
         cast(event_time as date) as event_date
     from {{ ref('stg_cctv_events') }}
-    {%- if is_incremental() %}
-    where event_time >= cast({{ rebuild.since }} as timestamp)
-    {%- endif %}
+    {{ if_incremental('where event_time >= cast(' ~ rebuild.since ~ ' as timestamp)') }}
 ),
 
 ranked_matches as (

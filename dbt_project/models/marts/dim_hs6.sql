@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='hs6', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='hs6') }}
 -- HS6 codes declared in cargo and express, one row per code (plus 'unknown'), with chapter and heading.
 
 with

@@ -7,18 +7,8 @@ offices as (
     select * from {{ ref('offices') }}
 ),
 
-office_days as (
-    select * from {{ ref('int_office_daily_traffic') }}
-),
-
 keyed_office_days as (
-    select
-        office_days.*,
-        case when offices.office_id is null then 'unknown' else office_days.office_id end as office_key
-    from office_days
-    left join offices
-        on offices.lane = office_days.lane
-        and offices.office_id = office_days.office_id
+    {{ keyed_office_days() }}
 ),
 
 traffic as (

@@ -3,23 +3,8 @@
 
 with
 
-office_days as (
-    select * from {{ ref('int_office_daily_traffic') }}
-),
-
-offices as (
-    select * from {{ ref('dim_offices') }}
-    where not is_unknown_member
-),
-
 keyed_office_days as (
-    select
-        office_days.*,
-        case when offices.office_key is null then 'unknown' else office_days.office_id end as office_key
-    from office_days
-    left join offices
-        on offices.lane = office_days.lane
-        and offices.office_key = office_days.office_id
+    {{ keyed_office_days() }}
 ),
 
 daily as (

@@ -1,6 +1,6 @@
-"""One metric set for every selection policy on one out-of-time window, so the trained model, its
-baselines (random, the historic rules, the current champion) and the promotion gate are measured
-the same way and sit side by side in the MLflow UI under the same metric names.
+"""Evaluation, the step after fitting: one metric set for every selection policy on one out-of-time
+window, so the trained model, its baselines (random, the historic rules, the current champion) and the
+promotion gate are measured the same way and sit side by side in the MLflow UI under the same names.
 
 *At capacity* means what the offices can really inspect: the lane's share (or an office's own
 override) of each day's traffic per office, as ``ml.selection`` would select it.
@@ -13,7 +13,10 @@ import numpy as np
 import pandas as pd
 
 from core.settings import Settings
+from ml.features import predict
 from ml.metrics import ranking_metrics
+from ml.oracle import get_oracle
+from ml.plots import log_figures, plot_importance, plot_patterns, plot_pr_curves
 from ml.selection import select_within_offices
 
 # Below this many random-sample labelled rows (audit + exploration) in a window, estimates from them are
@@ -156,39 +159,96 @@ def rule_scores(window: pd.DataFrame, truth: pd.DataFrame | None, seed: int) -> 
     return flag.to_numpy() + 0.5 * random_scores(window, seed + 1)
 
 
-def plot_pr_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], prevalence: float, title: str):
-    """Precision-recall curves (labelled rows of the window) for each named policy."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import precision_recall_curve
-
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    for name, (y, s) in curves.items():
-        if len(y) and 0 < y.sum() < len(y):
-            p, r, _ = precision_recall_curve(y, s)
-            ax.plot(r, p, label=name)
-    ax.axhline(prevalence, color="grey", linestyle="--", label=f"labelled prevalence {prevalence:.3f}")
-    ax.set_xlabel("recall")
-    ax.set_ylabel("precision")
-    ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
-    return fig
+def validation_metrics(lane: str, settings: Settings, model, features: list[str], valid: pd.DataFrame,
+                       window_frame: pd.DataFrame, truth: pd.DataFrame | None) -> dict[str, float]:
+    """The training run's metrics: the DATE measures on the labelled validation rows and on their audit
+    rows, the policy at capacity over every item of the window and, with an oracle, the true measures."""
+    y_valid = valid["label"].to_numpy()
+    valid_scores = predict(model, valid, features)
+    metrics = ranking_metrics(y_valid, valid_scores, ids=valid["item_id"])
+    audit = valid["is_audit"].fillna(False).astype(bool).to_numpy()
+    if audit.sum() >= MIN_AUDIT_ROWS and y_valid[audit].sum() > 0:
+        metrics |= ranking_metrics(y_valid[audit], valid_scores[audit], ids=valid["item_id"][audit], prefix="audit_")
+    metrics |= oracle_metrics(lane, settings, model, window_frame, features, truth)
+    window = policy_metrics(window_frame, predict(model, window_frame, features), settings, lane, truth)
+    return metrics | {k: v for k, v in window.items() if k not in metrics}
 
 
-def plot_importance(booster, title: str, top: int = 20):
-    import matplotlib
+def oracle_metrics(lane: str, settings: Settings, model, window: pd.DataFrame, features: list[str],
+                   truth: pd.DataFrame | None) -> dict[str, float]:
+    """With an oracle only: the true hit rate at capacity over every item of the validation window,
+    labelled or not, beside random and the rules, and which planted patterns the picks find (logged as
+    ``patterns_found.json`` and a plot)."""
+    oracle = get_oracle(settings)
+    if oracle is None or truth is None:
+        return {}
+    window = window[window["item_id"].isin(truth["item_id"])]
+    if window.empty:
+        return {}
+    picks = window.loc[select_at_capacity(window, predict(model, window, features), settings, lane).to_numpy(),
+                       "item_id"]
+    truth = truth[truth["item_id"].isin(window["item_id"])]
+    patterns = oracle.pattern_recall(truth, picks)
+    days = sorted(window["item_date"].unique())
+    _log_patterns(lane, patterns, days)
+    return (oracle.policy_hit_rates(truth, picks) | {"true_items": float(len(truth)), "true_selected_model": float(len(picks))}
+            | {f"true_recall_pattern_{p}": v["recall_model"] for p, v in patterns.items()})
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    gain = booster.get_score(importance_type="total_gain")
-    items = sorted(gain.items(), key=lambda kv: kv[1])[-top:]
-    fig, ax = plt.subplots(figsize=(6, max(2.5, 0.3 * len(items) + 1)))
-    ax.barh([k for k, _ in items], [v for _, v in items])
-    ax.set_xlabel("total gain")
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
+def _log_patterns(lane: str, patterns: dict[str, dict[str, float]], days: list) -> None:
+    import mlflow
+
+    mlflow.log_dict({"window": f"{days[0]}..{days[-1]}", "patterns": patterns}, "patterns_found.json")
+    log_figures({"plots/patterns_found.png": plot_patterns(lane, patterns, days)})
+
+
+def baseline_policies(lane: str, settings: Settings, window_frame: pd.DataFrame, truth: pd.DataFrame | None,
+                      features: list[str]) -> dict[str, np.ndarray]:
+    """Scores of the policies a model must beat on the same window: random, the historic rules (where
+    an oracle knows them) and the current champion (where it still fits the features)."""
+    import mlflow
+
+    from ml.registry import CHAMPION, current_alias
+
+    policies: dict[str, np.ndarray] = {"random": random_scores(window_frame, settings.seed)}
+    rule = rule_scores(window_frame, truth, settings.seed)
+    if rule is not None:
+        policies["rule"] = rule
+    champ = current_alias(settings, settings.model_name(lane), CHAMPION)
+    if champ is not None:
+        try:
+            policies[f"champion_v{champ.version}"] = predict(mlflow.xgboost.load_model(champ.uri), window_frame, features)
+        except Exception as exc:  # an incompatible champion is reported, not fatal to training
+            mlflow.set_tag("baseline_champion_error", str(exc)[:250])
+    return policies
+
+
+def log_baselines(lane: str, settings: Settings, window_frame: pd.DataFrame, truth: pd.DataFrame | None,
+                  model, features: list[str], window: dict) -> dict[str, dict]:
+    """Each baseline as a run on the same out-of-time window under the same metric names as the model,
+    nested under the active training run; the PR curves and feature importance as its plots."""
+    import mlflow
+
+    policies = baseline_policies(lane, settings, window_frame, truth, features)
+    results = {}
+    for policy, scores in policies.items():
+        metrics = finite(policy_metrics(window_frame, scores, settings, lane, truth))
+        with mlflow.start_run(run_name=f"baseline-{policy}", nested=True):
+            mlflow.set_tags({"lane": lane, "stage": "baseline", "policy": policy})
+            mlflow.log_params({"policy": policy, "valid_start": window["valid_start"],
+                               "valid_end": window["valid_end"], "capacity_pct": capacity_pct(settings, lane)})
+            mlflow.log_metrics(metrics)
+        results[policy] = metrics
+
+    labelled = window_frame["label"].notna().to_numpy()
+    y = window_frame["label"].to_numpy(dtype=float, na_value=np.nan)[labelled]
+    model_scores = predict(model, window_frame, features)
+    curves = {"model": (y, model_scores[labelled])} | {p: (y, s[labelled]) for p, s in policies.items()}
+    log_figures({
+        "plots/pr_curve.png": plot_pr_curves(curves, float(np.mean(y)) if len(y) else float("nan"),
+                                             f"{lane}: PR on {window['valid_start']}..{window['valid_end']} (labelled)"),
+        "plots/feature_importance.png": plot_importance(model.get_booster(), f"{lane}: feature importance"),
+    })
+    per_office = policy_metrics(window_frame, model_scores, settings, lane, truth)
+    mlflow.log_dict({k: v for k, v in per_office.items() if "_office_" in k}, "per_office_at_capacity.json")
+    return results

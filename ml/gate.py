@@ -1,0 +1,158 @@
+"""The promotion gate, the step between training and deployment (databricks mlops-stacks style).
+
+``validate_challenger`` compares ``@challenger`` with ``@champion`` on the challenger's own out-of-time
+window (the most recent labelled days) with declared thresholds and writes the verdict and its numbers
+as tags on the challenger's model version; ``ml.deploy`` acts on that verdict. Precision is compared on
+the random-sample rows (audit and exploration, inverse-propensity weighted) whenever there are enough;
+with an oracle (the simulated world) the true hit rate is also held against the historic rules.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.settings import Settings, get_settings
+from ml.evaluate import BIASED, MIN_AUDIT_ROWS, UNBIASED, finite, policy_metrics, rule_scores
+from ml.features import feature_columns, load_features, predict, signature_inputs
+from ml.oracle import truth_for
+from ml.registry import (CHALLENGER, CHAMPION, ModelNotFoundError, ModelRef, current_alias, registry_client,
+                         validation_window)
+from ml.tracking import configure_mlflow
+
+TAG = "gate."
+Check = tuple[str, bool, str]
+
+
+@dataclass(frozen=True)
+class GateThresholds:
+    # Challenger precision at capacity may trail the champion's by at most this (absolute).
+    precision_tolerance: float = 0.02
+    # Where an oracle says what the rules pick: the model's true hit rate at capacity must not be below
+    # the rule policy's at the same capacity, minus this.
+    rule_tolerance: float = 0.0
+
+
+@dataclass
+class Window:
+    """The challenger's validation window: every item of its days, and the truth where an oracle has it."""
+    start: str
+    end: str
+    frame: pd.DataFrame
+    truth: pd.DataFrame | None
+
+
+def _window(lane: str, settings: Settings, challenger: ModelRef) -> Window:
+    start, end = validation_window(registry_client(settings), challenger)
+    frame = load_features(lane, settings)
+    frame = frame[(frame["item_date"] >= dt.date.fromisoformat(start)) & (frame["item_date"] <= dt.date.fromisoformat(end))]
+    return Window(start, end, frame, truth_for(settings, lane, frame["item_date"].unique()))
+
+
+def _metrics(ref: ModelRef, inputs: list[str], window: Window, settings: Settings, lane: str) -> dict[str, float]:
+    import mlflow
+
+    scores = predict(mlflow.xgboost.load_model(ref.uri), window.frame, inputs)
+    return policy_metrics(window.frame, scores, settings, lane, window.truth)
+
+
+def validate_challenger(lane: str, settings: Settings | None = None,
+                        thresholds: GateThresholds = GateThresholds()) -> dict:
+    """Run the gate for the lane's ``@challenger``; tag the version with the decision; return it."""
+    settings = settings or get_settings()
+    configure_mlflow(lane, settings)
+    name = settings.model_name(lane)
+    challenger = current_alias(settings, name, CHALLENGER)
+    if challenger is None:
+        raise ModelNotFoundError(f"{name} has no @{CHALLENGER}: train the lane first")
+    champion = current_alias(settings, name, CHAMPION)
+    window = _window(lane, settings, challenger)
+    numbers: dict[str, float] = {}
+
+    inputs, table_features = signature_inputs(challenger), feature_columns(window.frame.columns)
+    compatible = sorted(inputs) == sorted(table_features)
+    checks: list[Check] = [("signature", compatible,
+                            "challenger inputs match the feature table" if compatible else
+                            f"challenger inputs {sorted(set(inputs) ^ set(table_features))} differ from the feature table")]
+    if not compatible:
+        return _record(settings, challenger, champion, False, checks, numbers, window, "none: not compared")
+
+    ch = _metrics(challenger, inputs, window, settings, lane)
+    numbers |= {f"challenger_{k}": v for k, v in ch.items() if "_office_" not in k}
+    check, estimate = _vs_champion(ch, champion, challenger, table_features, window, settings, lane, thresholds, numbers)
+    checks += [check, _vs_rule(ch, window, settings, lane, thresholds, numbers)]
+    numbers |= {f"threshold_{k}": v for k, v in asdict(thresholds).items()}
+    return _record(settings, challenger, champion, all(ok for _, ok, _ in checks), checks, numbers, window, estimate)
+
+
+def _vs_champion(ch: dict[str, float], champion: ModelRef | None, challenger: ModelRef, table_features: list[str],
+                 window: Window, settings: Settings, lane: str, thresholds: GateThresholds,
+                 numbers: dict[str, float]) -> tuple[Check, str]:
+    """The challenger's precision at capacity against the champion's, on the best estimate available."""
+    if champion is None or champion.version == challenger.version:
+        return ("vs_champion", True, "no other champion to compare with"), "none: no champion to compare with"
+    champ_inputs = signature_inputs(champion)
+    if sorted(champ_inputs) != sorted(table_features):
+        return (("vs_champion", True, f"champion v{champion.version} no longer fits the feature table: "
+                                      "the challenger replaces it"), "none: no champion to compare with")
+    cp = _metrics(champion, champ_inputs, window, settings, lane)
+    numbers |= {f"champion_{k}": v for k, v in cp.items() if "_office_" not in k}
+    estimate, a, b = precision_estimate(ch, cp)
+    numbers |= {"random_sample_rows": ch.get("random_sample_rows", 0.0),
+                "challenger_precision_used": a, "champion_precision_used": b}
+    ok = not (np.isfinite(b) and (not np.isfinite(a) or a < b - thresholds.precision_tolerance))
+    return (("vs_champion", ok, f"{estimate} precision at capacity {a:.4f} vs champion "
+                                f"v{champion.version} {b:.4f} (tolerance {thresholds.precision_tolerance})"), estimate)
+
+
+def _vs_rule(ch: dict[str, float], window: Window, settings: Settings, lane: str, thresholds: GateThresholds,
+             numbers: dict[str, float]) -> Check:
+    """With an oracle: the challenger's true hit rate at capacity against the historic rules'."""
+    rule = rule_scores(window.frame, window.truth, settings.seed)
+    if rule is None:
+        return "vs_rule", True, "rule policy unknown (no oracle): not checked"
+    rm = policy_metrics(window.frame, rule, settings, lane, window.truth)
+    a, b = ch.get("true_hit_rate_at_capacity", np.nan), rm.get("true_hit_rate_at_capacity", np.nan)
+    numbers["rule_true_hit_rate_at_capacity"] = b
+    ok = not (np.isfinite(b) and (not np.isfinite(a) or a < b - thresholds.rule_tolerance))
+    return "vs_rule", ok, f"true hit rate at capacity {a:.4f} vs rule policy {b:.4f}"
+
+
+def precision_estimate(challenger: dict[str, float], champion: dict[str, float]) -> tuple[str, float, float]:
+    """(which estimate, challenger's, champion's) precision at capacity for the gate.
+
+    The labelled rows were chosen mostly by the historic rules, so their precision rewards a model for
+    agreeing with the rules. The random-sample rows (audit and exploration, inverse-propensity weighted)
+    are used whenever there are at least MIN_AUDIT_ROWS of them and both models pick some of them;
+    otherwise the biased estimate, labelled as such."""
+    a, b = challenger.get("unbiased_precision_at_capacity"), champion.get("unbiased_precision_at_capacity")
+    n = int(challenger.get("random_sample_rows", 0))
+    if a is not None and b is not None and np.isfinite(a) and np.isfinite(b):
+        return UNBIASED, float(a), float(b)
+    why = (f"only {n} random-sample rows < {MIN_AUDIT_ROWS}" if n < MIN_AUDIT_ROWS
+           else "no random-sample row among a model's picks")
+    return (f"{BIASED} ({why})", challenger.get("precision_at_capacity", np.nan),
+            champion.get("precision_at_capacity", np.nan))
+
+
+def _record(settings: Settings, challenger: ModelRef, champion: ModelRef | None, passed: bool,
+            checks: list[Check], numbers: dict[str, float], window: Window, estimate: str) -> dict:
+    """Write the verdict as ``gate.*`` tags on the challenger's version and return it."""
+    reason = "; ".join(f"{c}: {'ok' if ok else 'FAIL'} ({why})" for c, ok, why in checks)
+    span = f"{window.start}..{window.end}"
+    tags = {
+        "decision": "pass" if passed else "fail", "reason": reason[:4900],
+        "precision_estimate": estimate[:250], "window": span,
+        "champion_version": str(champion.version) if champion else "none",
+        **{f"check_{c}": "ok" if ok else "fail" for c, ok, _ in checks},
+        **{k: f"{v:.6g}" for k, v in finite(numbers).items()},
+    }
+    client = registry_client(settings)
+    for key, value in tags.items():
+        client.set_model_version_tag(challenger.name, str(challenger.version), TAG + key, value)
+    return {"model_name": challenger.name, "challenger_version": challenger.version,
+            "champion_version": champion.version if champion else None, "passed": passed,
+            "reason": reason, "checks": {c: ok for c, ok, _ in checks}, "numbers": finite(numbers),
+            "precision_estimate": estimate, "window": span}

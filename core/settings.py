@@ -45,6 +45,16 @@ class Settings:
     dbt_tasks: str = "model"
     # ``module:factory`` of a truth oracle (ml.oracle); empty in production, the simulated world's in the demo.
     oracle: str = ""
+    # Exploration: every item an office could inspect keeps at least this chance of being explored.
+    exploration_min_propensity: float = 0.001
+    # Monitoring triggers (GUIDE section 9): population stability index of a feature or the score
+    # against the champion's training window; 0.1 watch, 0.25 act (the credit-risk convention).
+    psi_watch: float = 0.1
+    psi_act: float = 0.25
+    # An office's day volume off its recent median by more than this share is flagged (watch).
+    volume_watch: float = 0.5
+    # Confidence level of every interval the platform reports (Wilson, bootstrap, the gate's).
+    confidence: float = 0.95
 
     @property
     def landing_dir(self) -> Path:
@@ -109,6 +119,11 @@ def get_settings() -> Settings:
         retrain_min_new_labels=int(_env("RETRAIN_MIN_NEW_LABELS", "1000")),
         oracle=_env("ORACLE", ""),
         dbt_tasks=_choice("DBT_TASKS", ("model", "layer")),
+        exploration_min_propensity=float(_env("EXPLORATION_MIN_PROPENSITY", "0.001")),
+        psi_watch=float(_env("PSI_WATCH", "0.1")),
+        psi_act=float(_env("PSI_ACT", "0.25")),
+        volume_watch=float(_env("VOLUME_WATCH", "0.5")),
+        confidence=float(_env("CONFIDENCE", "0.95")),
     )
 
 

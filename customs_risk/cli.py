@@ -96,6 +96,14 @@ def cmd_score(args) -> None:
     print(json.dumps({k: v for k, v in result.items() if k != "csv_offices"}, indent=2, default=str))
 
 
+def cmd_monitor(args) -> None:
+    from customs_risk.stages import monitor
+
+    for day in _days(args.date, args.to):
+        result = monitor(args.lane, day)
+        print(json.dumps({k: v for k, v in result.items() if k != "numbers"}, indent=2, default=str))
+
+
 def cmd_promote(args) -> None:
     from customs_risk.stages import promote
 
@@ -199,6 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default=None, metavar="OUT.csv",
                    help="with --input: write declaration_id,score,rank,selected,reasons here")
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("monitor", help="drift, volumes and hit rates of a scored day against the champion's "
+                                       "training window; writes the monitoring tables and an HTML report")
+    p.add_argument("--lane", choices=LANES, required=True)
+    p.add_argument("--date", type=_date, required=True, help="the scored day to monitor, YYYY-MM-DD")
+    p.add_argument("--to", type=_date, default=None, help="last day of a range, YYYY-MM-DD")
+    p.set_defaults(func=cmd_monitor)
 
     p = sub.add_parser("promote", help="validate a lane's @challenger against @champion and promote it if the gate passes")
     p.add_argument("--lane", choices=LANES, required=True)

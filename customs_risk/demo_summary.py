@@ -59,8 +59,8 @@ def champion_metrics(settings: Settings) -> dict:
             continue
         champion_run = client.get_run(version.run_id)
         run = champion_run.data
-        baselines = client.search_runs([champion_run.info.experiment_id],
-                                       f"tags.mlflow.parentRunId = '{version.run_id}'")
+        baselines = client.search_runs([champion_run.info.experiment_id],   # siblings (ml.evaluate.log_baselines)
+                                       f"tags.train_run_id = '{version.run_id}'")
         out[lane] = {"version": version.version, "gate": version.tags.get("gate.decision", "not run"),
                      "compared_runs": [version.run_id] + [r.info.run_id for r in baselines
                                                           if r.data.tags.get("stage") == "baseline"],

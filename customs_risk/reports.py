@@ -57,6 +57,7 @@ def write_summary_html(out: pd.DataFrame, lane: str, day: date, settings: Settin
     counts = np.histogram(scores, bins=10, range=(0, 1))[0] if len(scores) else np.zeros(10, dtype=int)
     page = env.get_template("summary.html.j2").render(
         lane=lane, day=day, result=result, rows=len(out), selected=len(selected),
+        confidence=f"{100 * settings.confidence:g} %",
         quantiles=[float(np.quantile(scores, q)) for q in (0.5, 0.9, 0.99, 1.0)] if len(scores) else [],
         histogram=[(i / 10, int(n)) for i, n in enumerate(counts)], top_reasons=list(top.items()))
     path = settings.scored_dir / day.isoformat() / f"{lane}.html"

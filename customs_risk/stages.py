@@ -85,7 +85,7 @@ def has_champion(lane: str, settings: Settings | None = None) -> bool:
 def retrain_decision(lane: str, day: dt.date, settings: Settings | None = None) -> tuple[bool, str]:
     """(retrain for this business day?, why): no champion yet, the weekly retrain (Mondays of
     traffic, not of the wall clock, so a backfill retrains as the live service would), or enough
-    new labels since the champion's validation window (ml.retrain_policy)."""
+    new labels since the champion's validation window or drift beyond the act threshold (ml.retrain_policy)."""
     from ml.retrain_policy import retrain_decision as label_decision
 
     settings = settings or get_settings()
@@ -94,6 +94,18 @@ def retrain_decision(lane: str, day: dt.date, settings: Settings | None = None) 
     if day.weekday() == 0:
         return True, f"weekly retrain ({day} is a Monday)"
     return label_decision(lane, settings)
+def monitor(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
+    """Monitor a scored day (the score DAG's task after ``score``): drift against the champion's
+    training window, volumes, weekly hit rates; an 'act' level makes the retrain policy retrain."""
+    from ml.features import feature_table
+    from ml.reference import champion_reference
+    from monitoring.run import Champion, monitor_day
+
+    settings = settings or get_settings()
+    ref = champion_reference(lane, day, settings)
+    return monitor_day(lane, day, settings, champion=Champion(ref.model_name, ref.model_version, ref.run_id, ref.window),
+                       reference=ref.reference, current=ref.day, features=ref.features,
+                       feature_table=".".join(feature_table(lane)))
 
 
 def days_from_context(context: dict) -> list[dt.date]:

@@ -12,9 +12,10 @@ import math
 import numpy as np
 import pandas as pd
 
+from core.intervals import bootstrap_interval, weighted_rate, with_interval
 from core.settings import Settings
 from ml.features import predict
-from ml.metrics import ranking_metrics
+from ml.metrics import TOP_K_PCTS, ranking_metrics, top_k_count
 from ml.oracle import get_oracle
 from ml.plots import log_figures, plot_importance, plot_patterns, plot_pr_curves
 from ml.selection import select_within_offices
@@ -85,65 +86,97 @@ def random_sample_weights(window: pd.DataFrame, settings: Settings, lane: str) -
     return np.where(sampled, np.divide(1.0, pi, out=np.zeros(len(window)), where=pi > 0), 0.0)
 
 
-def unbiased_precision(y: np.ndarray, selected: np.ndarray, weights: np.ndarray) -> tuple[float, int]:
-    """(weighted hit rate of the policy's picks among the random-sample rows, rows it rests on)."""
-    use = selected & (weights > 0)
-    if not use.any():
-        return float("nan"), 0
-    return float(np.sum(weights[use] * y[use]) / np.sum(weights[use])), int(use.sum())
+def precision_difference(y: np.ndarray, weights: np.ndarray, sel_a: np.ndarray, sel_b: np.ndarray,
+                         confidence: float = 0.95, seed: int = 0) -> dict[str, float]:
+    """Weighted precision of picks ``a`` minus that of picks ``b`` on the same rows (w > 0), with a
+    paired bootstrap interval: both policies are judged on each resample, so the noise they share (the
+    same window, the same labels) cancels and only their disagreement is tested."""
+    use = (weights > 0) & (sel_a | sel_b)
+    y, w, a, b = (np.asarray(v)[use] for v in (y, weights, sel_a, sel_b))
+    wy = w * np.nan_to_num(y.astype(float))
+
+    def diff(i: np.ndarray) -> float:
+        wa, wb = np.sum(w[i] * a[i]), np.sum(w[i] * b[i])
+        return (np.sum(wy[i] * a[i]) / wa if wa > 0 else np.nan) - (np.sum(wy[i] * b[i]) / wb if wb > 0 else np.nan)
+
+    lo, hi = bootstrap_interval(diff, len(y), confidence, seed=seed)
+    return {"value": diff(np.arange(len(y))) if len(y) else float("nan"), "lo": lo, "hi": hi, "n": float(len(y))}
+
+
+def _capacity_rates(out: dict[str, float], window: pd.DataFrame, y: np.ndarray, selected: np.ndarray,
+                    confidence: float) -> None:
+    """``precision_at_capacity`` and ``recall_at_capacity`` overall and per office, each precision with
+    its Wilson interval and count (``_lo``/``_hi``/``_n``)."""
+    labelled = ~np.isnan(y)
+    offices = window["office_id"].to_numpy()
+    masks = {"": np.ones(len(window), dtype=bool)} | {f"_office_{o}": offices == o for o in sorted(set(offices))}
+    for suffix, mask in masks.items():
+        lab = mask & labelled
+        hits_sel = y[lab & selected]
+        positives = np.nansum(y[lab])
+        rate = with_interval("precision_at_capacity", float(hits_sel.sum()), len(hits_sel), confidence)
+        out |= {k.replace("precision_at_capacity", f"precision_at_capacity{suffix}"): v for k, v in rate.items()}
+        out[f"recall_at_capacity{suffix}"] = float(hits_sel.sum() / positives) if positives > 0 else float("nan")
+
+
+def _top_k_intervals(out: dict[str, float], n_labelled: int, confidence: float) -> None:
+    """Wilson interval and count beside each ``precision_at_{k}pct`` of the labelled rows."""
+    for k in TOP_K_PCTS:
+        name, n = f"precision_at_{k}pct", top_k_count(n_labelled, k)
+        if name in out and n:
+            out |= with_interval(name, round(out[name] * n), n, confidence)
 
 
 def policy_metrics(window: pd.DataFrame, scores: np.ndarray, settings: Settings, lane: str,
                    truth: pd.DataFrame | None = None) -> dict[str, float]:
     """Metrics of the ranking ``scores`` over ``window`` (every item of the out-of-time days, with
-    ``label`` where inspected):
+    ``label`` where inspected); every precision and hit rate with ``_lo``/``_hi`` (its interval at
+    ``settings.confidence``) and ``_n`` (the items it rests on):
 
     - ``precision_at_{k}pct``/``recall_at_{k}pct``/``auc`` on the labelled rows (the DATE measures);
     - ``precision_at_capacity``/``recall_at_capacity``: labelled rows the policy selects at capacity,
       overall and per office (``..._office_<id>``);
     - ``unbiased_precision_at_capacity``: the same precision on the random-sample rows only (audit and
-      exploration, inverse-propensity weighted), logged when there are at least ``MIN_AUDIT_ROWS`` of
-      them, with ``random_sample_rows`` and ``random_sample_selected`` (the picks it rests on);
+      exploration, inverse-propensity weighted, bootstrap interval), logged when there are at least
+      ``MIN_AUDIT_ROWS`` of them, with ``random_sample_rows`` and ``random_sample_selected``;
     - with the simulator's truth: ``true_hit_rate_at_capacity`` and ``true_recall_at_capacity`` over
       every item of the window, labelled or not.
     """
     scores = np.asarray(scores, dtype=float)
     labelled = window["label"].notna().to_numpy()
     y = window["label"].to_numpy(dtype=float, na_value=np.nan)
+    conf = settings.confidence
     out: dict[str, float] = {}
     if labelled.any():
         out |= ranking_metrics(y[labelled].astype(int), scores[labelled], ids=window["item_id"].to_numpy()[labelled])
+        _top_k_intervals(out, int(labelled.sum()), conf)
     selected = select_at_capacity(window, scores, settings, lane).to_numpy()
-
-    def at_capacity(mask: np.ndarray, suffix: str) -> None:
-        lab = mask & labelled
-        hits_sel = y[lab & selected]
-        positives = np.nansum(y[lab])
-        out[f"precision_at_capacity{suffix}"] = float(hits_sel.mean()) if len(hits_sel) else float("nan")
-        out[f"recall_at_capacity{suffix}"] = float(hits_sel.sum() / positives) if positives > 0 else float("nan")
-
-    at_capacity(np.ones(len(window), dtype=bool), "")
-    offices = window["office_id"].to_numpy()
-    for office in sorted(set(offices)):
-        at_capacity(offices == office, f"_office_{office}")
+    _capacity_rates(out, window, y, selected, conf)
     out["selected_at_capacity"] = float(selected.sum())
     weights = random_sample_weights(window, settings, lane)
     n_random = int((weights > 0).sum())
     out["random_sample_rows"] = float(n_random)
     if n_random >= MIN_AUDIT_ROWS:
-        value, used = unbiased_precision(np.nan_to_num(y), selected, weights)
-        out["unbiased_precision_at_capacity"] = value
-        out["random_sample_selected"] = float(used)
+        rate = weighted_rate(np.nan_to_num(y), np.where(selected, weights, 0.0), conf, seed=settings.seed)
+        out |= {"unbiased_precision_at_capacity": rate["value"], "unbiased_precision_at_capacity_lo": rate["lo"],
+                "unbiased_precision_at_capacity_hi": rate["hi"], "unbiased_precision_at_capacity_n": rate["n"],
+                "random_sample_selected": rate["n"]}
     if truth is not None and len(truth):
-        risky = window["item_id"].map(truth.set_index("item_id")["is_risky"])
-        known = risky.notna().to_numpy()
-        if known.any():
-            r = risky.to_numpy(dtype=float, na_value=np.nan)
-            sel = selected & known
-            out["true_hit_rate_at_capacity"] = float(r[sel].mean()) if sel.any() else float("nan")
-            total = np.nansum(r[known])
-            out["true_recall_at_capacity"] = float(r[sel].sum() / total) if total > 0 else float("nan")
+        out |= _true_rates(window, truth, selected, conf)
     return out
+
+
+def _true_rates(window: pd.DataFrame, truth: pd.DataFrame, selected: np.ndarray, confidence: float) -> dict[str, float]:
+    """With the simulator's truth: the true hit rate (Wilson interval) and recall of the picks."""
+    risky = window["item_id"].map(truth.set_index("item_id")["is_risky"])
+    known = risky.notna().to_numpy()
+    if not known.any():
+        return {}
+    r = risky.to_numpy(dtype=float, na_value=np.nan)
+    sel = selected & known
+    total = np.nansum(r[known])
+    return with_interval("true_hit_rate_at_capacity", float(r[sel].sum()), int(sel.sum()), confidence) | {
+        "true_recall_at_capacity": float(r[sel].sum() / total) if total > 0 else float("nan")}
 
 
 def random_scores(window: pd.DataFrame, seed: int) -> np.ndarray:
@@ -191,7 +224,13 @@ def oracle_metrics(lane: str, settings: Settings, model, window: pd.DataFrame, f
     patterns = oracle.pattern_recall(truth, picks)
     days = sorted(window["item_date"].unique())
     _log_patterns(lane, patterns, days)
-    return (oracle.policy_hit_rates(truth, picks) | {"true_items": float(len(truth)), "true_selected_model": float(len(picks))}
+    rates = oracle.policy_hit_rates(truth, picks)
+    counts = {"model": len(picks), "random": len(truth), "rule": int(truth["rule_selected"].sum())}
+    for policy, n in counts.items():
+        name = f"true_hit_rate_{policy}"
+        if name in rates and n:
+            rates |= with_interval(name, round(rates[name] * n), n, settings.confidence)
+    return (rates | {"true_items": float(len(truth)), "true_selected_model": float(len(picks))}
             | {f"true_recall_pattern_{p}": v["recall_model"] for p, v in patterns.items()})
 
 
@@ -223,21 +262,47 @@ def baseline_policies(lane: str, settings: Settings, window_frame: pd.DataFrame,
     return policies
 
 
+def comparison_key(lane: str, window: dict) -> str:
+    """The tag shared by a model run and its baselines: one lane, one out-of-time window."""
+    return f"{lane} {window['valid_start']}..{window['valid_end']}"
+
+
+def _sibling_run(lane: str, policy: str, comparison: str, params: dict, metrics: dict[str, float]) -> str:
+    """A top-level run beside the active training run (not its child), so the MLflow run list and its
+    chart view show model, rules and random side by side without expanding anything."""
+    import time
+
+    import mlflow
+    from mlflow.entities import Metric, Param
+
+    client, parent = mlflow.MlflowClient(), mlflow.active_run()
+    tags = {"lane": lane, "stage": "baseline", "policy": policy, "comparison": comparison,
+            "train_run_id": parent.info.run_id}
+    run = client.create_run(parent.info.experiment_id, run_name=f"baseline-{policy}-{comparison.split()[-1]}", tags=tags)
+    now = int(time.time() * 1000)
+    client.log_batch(run.info.run_id, metrics=[Metric(k, v, now, 0) for k, v in metrics.items()],
+                     params=[Param(k, str(v)) for k, v in params.items()])
+    client.set_terminated(run.info.run_id)
+    return run.info.run_id
+
+
 def log_baselines(lane: str, settings: Settings, window_frame: pd.DataFrame, truth: pd.DataFrame | None,
                   model, features: list[str], window: dict) -> dict[str, dict]:
     """Each baseline as a run on the same out-of-time window under the same metric names as the model,
-    nested under the active training run; the PR curves and feature importance as its plots."""
+    a sibling of the active training run sharing its ``comparison`` tag (filter
+    ``tags.comparison = '<lane> <start>..<end>'`` in the MLflow UI); the PR curves and feature importance
+    as the training run's plots."""
     import mlflow
 
+    comparison = comparison_key(lane, window)
+    mlflow.set_tags({"policy": "model", "comparison": comparison})
     policies = baseline_policies(lane, settings, window_frame, truth, features)
     results = {}
     for policy, scores in policies.items():
         metrics = finite(policy_metrics(window_frame, scores, settings, lane, truth))
-        with mlflow.start_run(run_name=f"baseline-{policy}", nested=True):
-            mlflow.set_tags({"lane": lane, "stage": "baseline", "policy": policy})
-            mlflow.log_params({"policy": policy, "valid_start": window["valid_start"],
-                               "valid_end": window["valid_end"], "capacity_pct": capacity_pct(settings, lane)})
-            mlflow.log_metrics(metrics)
+        _sibling_run(lane, policy, comparison, {"policy": policy, "valid_start": window["valid_start"],
+                                                "valid_end": window["valid_end"],
+                                                "capacity_pct": capacity_pct(settings, lane)}, metrics)
         results[policy] = metrics
 
     labelled = window_frame["label"].notna().to_numpy()

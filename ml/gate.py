@@ -4,7 +4,9 @@
 window (the most recent labelled days) with declared thresholds and writes the verdict and its numbers
 as tags on the challenger's model version; ``ml.deploy`` acts on that verdict. Precision is compared on
 the random-sample rows (audit and exploration, inverse-propensity weighted) whenever there are enough;
-with an oracle (the simulated world) the true hit rate is also held against the historic rules.
+with an oracle (the simulated world) the true hit rate is also held against the historic rules. Each
+comparison is decided on the paired bootstrap interval of the difference, not on two points: a
+challenger passes unless it is worse beyond the noise, and its reason says which way it went.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from core.settings import Settings, get_settings
-from ml.evaluate import BIASED, MIN_AUDIT_ROWS, UNBIASED, finite, policy_metrics, rule_scores
+from ml.evaluate import (BIASED, MIN_AUDIT_ROWS, UNBIASED, finite, policy_metrics, precision_difference,
+                         random_sample_weights, rule_scores, select_at_capacity)
 from ml.features import feature_columns, load_features, predict, signature_inputs
 from ml.oracle import truth_for
 from ml.registry import (CHALLENGER, CHAMPION, ModelNotFoundError, ModelRef, current_alias, registry_client,
@@ -28,10 +31,11 @@ Check = tuple[str, bool, str]
 
 @dataclass(frozen=True)
 class GateThresholds:
-    # Challenger precision at capacity may trail the champion's by at most this (absolute).
+    # The challenger fails only when it is worse than the champion beyond the noise: the upper end of
+    # the paired interval of (challenger - champion) precision at capacity is below -this (absolute).
     precision_tolerance: float = 0.02
     # Where an oracle says what the rules pick: the model's true hit rate at capacity must not be below
-    # the rule policy's at the same capacity, minus this.
+    # the rule policy's at the same capacity beyond the noise, minus this.
     rule_tolerance: float = 0.0
 
 
@@ -51,11 +55,44 @@ def _window(lane: str, settings: Settings, challenger: ModelRef) -> Window:
     return Window(start, end, frame, truth_for(settings, lane, frame["item_date"].unique()))
 
 
-def _metrics(ref: ModelRef, inputs: list[str], window: Window, settings: Settings, lane: str) -> dict[str, float]:
+@dataclass
+class Judged:
+    """A policy's metrics on the window and which rows it selects at capacity (for paired comparisons)."""
+    metrics: dict[str, float]
+    selected: np.ndarray
+
+
+def _judge(scores: np.ndarray, window: Window, settings: Settings, lane: str) -> Judged:
+    return Judged(policy_metrics(window.frame, scores, settings, lane, window.truth),
+                  select_at_capacity(window.frame, scores, settings, lane).to_numpy())
+
+
+def _metrics(ref: ModelRef, inputs: list[str], window: Window, settings: Settings, lane: str) -> Judged:
     import mlflow
 
-    scores = predict(mlflow.xgboost.load_model(ref.uri), window.frame, inputs)
-    return policy_metrics(window.frame, scores, settings, lane, window.truth)
+    return _judge(predict(mlflow.xgboost.load_model(ref.uri), window.frame, inputs), window, settings, lane)
+
+
+def _interval(m: dict[str, float], key: str) -> str:
+    return f"{m.get(key, np.nan):.4f} [{m.get(key + '_lo', np.nan):.4f}, {m.get(key + '_hi', np.nan):.4f}]"
+
+
+def _not_worse(a: float, b: float, diff: dict[str, float], tolerance: float) -> bool:
+    """Worse beyond the noise = even the upper end of the paired interval of (challenger - reference)
+    falls below -tolerance. Without an interval (no shared rows) the point estimates decide."""
+    if not np.isfinite(b):
+        return True
+    if not np.isfinite(a):
+        return False
+    if np.isfinite(diff["hi"]):
+        return diff["hi"] >= -tolerance
+    return a >= b - tolerance
+
+
+def _verdict_text(ok: bool, diff: dict[str, float], settings: Settings, tolerance: float) -> str:
+    level = f"{100 * settings.confidence:g} %"
+    return (f"difference {diff['value']:+.4f} [{diff['lo']:+.4f}, {diff['hi']:+.4f}] ({level}, {diff['n']:.0f} rows): "
+            f"{'not worse' if ok else 'worse'} beyond the noise (tolerance {tolerance})")
 
 
 def validate_challenger(lane: str, settings: Settings | None = None,
@@ -80,17 +117,18 @@ def validate_challenger(lane: str, settings: Settings | None = None,
         return _record(settings, challenger, champion, False, checks, numbers, window, "none: not compared")
 
     ch = _metrics(challenger, inputs, window, settings, lane)
-    numbers |= {f"challenger_{k}": v for k, v in ch.items() if "_office_" not in k}
+    numbers |= {f"challenger_{k}": v for k, v in ch.metrics.items() if "_office_" not in k}
     check, estimate = _vs_champion(ch, champion, challenger, table_features, window, settings, lane, thresholds, numbers)
     checks += [check, _vs_rule(ch, window, settings, lane, thresholds, numbers)]
     numbers |= {f"threshold_{k}": v for k, v in asdict(thresholds).items()}
     return _record(settings, challenger, champion, all(ok for _, ok, _ in checks), checks, numbers, window, estimate)
 
 
-def _vs_champion(ch: dict[str, float], champion: ModelRef | None, challenger: ModelRef, table_features: list[str],
+def _vs_champion(ch: Judged, champion: ModelRef | None, challenger: ModelRef, table_features: list[str],
                  window: Window, settings: Settings, lane: str, thresholds: GateThresholds,
                  numbers: dict[str, float]) -> tuple[Check, str]:
-    """The challenger's precision at capacity against the champion's, on the best estimate available."""
+    """The challenger's precision at capacity against the champion's, on the best estimate available,
+    decided on the paired interval of their difference rather than on the two points."""
     if champion is None or champion.version == challenger.version:
         return ("vs_champion", True, "no other champion to compare with"), "none: no champion to compare with"
     champ_inputs = signature_inputs(champion)
@@ -98,26 +136,43 @@ def _vs_champion(ch: dict[str, float], champion: ModelRef | None, challenger: Mo
         return (("vs_champion", True, f"champion v{champion.version} no longer fits the feature table: "
                                       "the challenger replaces it"), "none: no champion to compare with")
     cp = _metrics(champion, champ_inputs, window, settings, lane)
-    numbers |= {f"champion_{k}": v for k, v in cp.items() if "_office_" not in k}
-    estimate, a, b = precision_estimate(ch, cp)
-    numbers |= {"random_sample_rows": ch.get("random_sample_rows", 0.0),
-                "challenger_precision_used": a, "champion_precision_used": b}
-    ok = not (np.isfinite(b) and (not np.isfinite(a) or a < b - thresholds.precision_tolerance))
-    return (("vs_champion", ok, f"{estimate} precision at capacity {a:.4f} vs champion "
-                                f"v{champion.version} {b:.4f} (tolerance {thresholds.precision_tolerance})"), estimate)
+    numbers |= {f"champion_{k}": v for k, v in cp.metrics.items() if "_office_" not in k}
+    estimate, a, b = precision_estimate(ch.metrics, cp.metrics)
+    frame = window.frame
+    y = frame["label"].to_numpy(dtype=float, na_value=np.nan)
+    weights = (random_sample_weights(frame, settings, lane) if estimate == UNBIASED
+               else (~np.isnan(y)).astype(float))
+    diff = precision_difference(y, weights, ch.selected, cp.selected, settings.confidence, settings.seed)
+    numbers |= {"random_sample_rows": ch.metrics.get("random_sample_rows", 0.0),
+                "challenger_precision_used": a, "champion_precision_used": b,
+                "precision_difference": diff["value"], "precision_difference_lo": diff["lo"],
+                "precision_difference_hi": diff["hi"], "precision_difference_n": diff["n"]}
+    ok = _not_worse(a, b, diff, thresholds.precision_tolerance)
+    key = "unbiased_precision_at_capacity" if estimate == UNBIASED else "precision_at_capacity"
+    return (("vs_champion", ok, f"{estimate} precision at capacity {_interval(ch.metrics, key)} vs champion "
+                                f"v{champion.version} {_interval(cp.metrics, key)}; "
+                                f"{_verdict_text(ok, diff, settings, thresholds.precision_tolerance)}"), estimate)
 
 
-def _vs_rule(ch: dict[str, float], window: Window, settings: Settings, lane: str, thresholds: GateThresholds,
+def _vs_rule(ch: Judged, window: Window, settings: Settings, lane: str, thresholds: GateThresholds,
              numbers: dict[str, float]) -> Check:
-    """With an oracle: the challenger's true hit rate at capacity against the historic rules'."""
+    """With an oracle: the challenger's true hit rate at capacity against the historic rules', on the
+    paired interval of the difference over the window's items."""
     rule = rule_scores(window.frame, window.truth, settings.seed)
     if rule is None:
         return "vs_rule", True, "rule policy unknown (no oracle): not checked"
-    rm = policy_metrics(window.frame, rule, settings, lane, window.truth)
-    a, b = ch.get("true_hit_rate_at_capacity", np.nan), rm.get("true_hit_rate_at_capacity", np.nan)
-    numbers["rule_true_hit_rate_at_capacity"] = b
-    ok = not (np.isfinite(b) and (not np.isfinite(a) or a < b - thresholds.rule_tolerance))
-    return "vs_rule", ok, f"true hit rate at capacity {a:.4f} vs rule policy {b:.4f}"
+    rm = _judge(rule, window, settings, lane)
+    a, b = ch.metrics.get("true_hit_rate_at_capacity", np.nan), rm.metrics.get("true_hit_rate_at_capacity", np.nan)
+    risky = window.frame["item_id"].map(window.truth.set_index("item_id")["is_risky"]).to_numpy(dtype=float, na_value=np.nan)
+    diff = precision_difference(risky, (~np.isnan(risky)).astype(float), ch.selected, rm.selected,
+                                settings.confidence, settings.seed)
+    numbers |= {"rule_true_hit_rate_at_capacity": b, "rule_true_hit_rate_at_capacity_lo":
+                rm.metrics.get("true_hit_rate_at_capacity_lo", np.nan),
+                "rule_true_hit_rate_at_capacity_hi": rm.metrics.get("true_hit_rate_at_capacity_hi", np.nan)}
+    ok = _not_worse(a, b, diff, thresholds.rule_tolerance)
+    return "vs_rule", ok, (f"true hit rate at capacity {_interval(ch.metrics, 'true_hit_rate_at_capacity')} vs rule "
+                           f"policy {_interval(rm.metrics, 'true_hit_rate_at_capacity')}; "
+                           f"{_verdict_text(ok, diff, settings, thresholds.rule_tolerance)}")
 
 
 def precision_estimate(challenger: dict[str, float], champion: dict[str, float]) -> tuple[str, float, float]:

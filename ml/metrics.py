@@ -98,3 +98,4 @@ def true_hit_rate(selected_ids: Iterable, truth: pd.DataFrame | pd.Series) -> fl
     if len(missing):
         raise KeyError(f"{len(missing)} selected ids have no truth row, e.g. {list(missing[:3])}")
     return float(truth.loc[ids].astype(bool).mean())
+

@@ -1,5 +1,6 @@
 """When a lane retrains between the weekly runs: once enough outcomes (new labels) were recorded after
-the window its champion was validated on. New labels are what a retrain learns from; retraining on
+the window its champion was validated on, or when daily monitoring recorded drift beyond its act
+threshold on the champion. New labels are what a retrain learns from; retraining on
 every inspection batch would churn the registry for nothing."""
 from __future__ import annotations
 
@@ -21,11 +22,28 @@ def new_labels_since_champion(lane: str, settings: Settings) -> tuple[int, str |
     return int(counted["n"].iloc[0]), valid_end
 
 
+def drift_flag(lane: str, settings: Settings) -> str | None:
+    """The latest 'act' finding of daily monitoring (``monitoring.drift_flags``) on the current champion,
+    or None. A flag names the version it was raised on, so the champion that replaces it starts clean."""
+    champion = current_alias(settings, settings.model_name(lane), CHAMPION)
+    warehouse = Warehouse(settings)
+    if champion is None or not warehouse.table_exists("monitoring", "drift_flags"):
+        return None
+    flags = warehouse.query_df(
+        "select day, reason from monitoring.drift_flags where lane = ? and model_version = ? and level = 'act' "
+        "order by day desc limit 1", [lane, champion.version])
+    return None if flags.empty else f"monitoring on {flags['day'].iloc[0]}: {flags['reason'].iloc[0]}"
+
+
 def retrain_decision(lane: str, settings: Settings) -> tuple[bool, str]:
-    """(retrain now?, why) for a run triggered by new inspection outcomes rather than the weekly schedule."""
+    """(retrain now?, why) for a run triggered by new inspection outcomes (or by monitoring) rather than
+    the weekly schedule: enough new labels, or drift beyond the act threshold on the champion."""
     n_new, since = new_labels_since_champion(lane, settings)
     if since is None:
         return True, f"{lane} has no champion yet"
+    drift = drift_flag(lane, settings)
+    if drift is not None:
+        return True, f"drift beyond the act threshold ({drift[:300]})"
     threshold = settings.retrain_min_new_labels
     verdict = n_new >= threshold
     return verdict, (f"{n_new} outcomes recorded after the champion's validation window (ends {since}); "

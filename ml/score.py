@@ -69,6 +69,20 @@ def capacity_report(out: pd.DataFrame, lane: str, settings: Settings) -> dict[st
     return report
 
 
+# What the summary page shows of the champion's own validation, each with its interval and count.
+HEADLINE = ("precision_at_capacity", "unbiased_precision_at_capacity", "true_hit_rate_at_capacity",
+            "precision_at_1pct", "precision_at_5pct")
+
+
+def champion_measures(ref, settings: Settings) -> list[dict]:
+    """The champion's validation figures (from its training run) as rows of name, value, lo, hi, n."""
+    from ml.registry import registry_client
+
+    metrics = registry_client(settings).get_run(ref.run_id).data.metrics
+    return [{"name": name, "value": metrics[name], "lo": metrics.get(f"{name}_lo"), "hi": metrics.get(f"{name}_hi"),
+             "n": metrics.get(f"{name}_n")} for name in HEADLINE if name in metrics]
+
+
 def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
     """Score ``day`` of ``lane`` with the @champion model and write the selection.
 
@@ -85,7 +99,8 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
     rows = load_features(lane, settings, day=day)
     check_features(feature_columns(rows.columns), expected, ref)
 
-    result: dict = {"lane": lane, "day": str(day), "model_name": ref.name, "model_version": ref.version}
+    result: dict = {"lane": lane, "day": str(day), "model_name": ref.name, "model_version": ref.version,
+                    "champion_measures": champion_measures(ref, settings)}
     if rows.empty:
         dtypes = {"double precision": "float64", "bigint": "int64", "boolean": "bool"}
         out = pd.DataFrame({c: pd.Series([], dtype=dtypes.get(t, object)) for c, t in COLUMNS.items()})
@@ -97,6 +112,7 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
         out = select_within_offices(
             scored, settings.capacity_share[lane], settings.exploration_share,
             rng=selection_rng(settings.seed, lane, day), office_capacity=settings.office_capacity.get(lane),
+            min_propensity=settings.exploration_min_propensity,
         )
         # Reason codes for the selected items only: exact TreeSHAP is cheap for a few hundred rows.
         reasons = pd.Series(None, index=out.index, dtype=object)

@@ -48,6 +48,52 @@ def selection_rng(seed: int, lane: str, day: date) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(lane.encode()), day.toordinal()])
 
 
+def exploration_expected(cap: np.ndarray, size: np.ndarray, share: float, min_propensity: float) -> np.ndarray:
+    """Expected exploration draws per group: ``share`` of its capacity, raised so that every item the
+    model leaves has at least ``min_propensity`` chance, never more than the capacity. 0 when off."""
+    if share <= 0:
+        return np.zeros(len(cap))
+    return np.minimum(cap, np.maximum(share * cap, min_propensity * size)).astype(float)
+
+
+def inclusion_probability(rank: np.ndarray, size: np.ndarray, cap: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Each item's marginal probability of selection when the exploration count is ``expected`` rounded
+    at random (down with probability 1 - frac, up with frac) and the draws are uniform among the items
+    the model left. Ranks up to cap - ceil(expected) are always model picks; the one rank that is a
+    model pick only when rounding down also has the exploration chance of the other case."""
+    low = np.floor(expected + _EPS)
+    frac = np.clip(expected - low, 0.0, 1.0)
+    high = np.where(frac > _EPS, low + 1, low)
+    pool_down, pool_up = size - (cap - low), size - (cap - high)
+    p_down = np.divide(low, pool_down, out=np.zeros(len(rank)), where=pool_down > 0)
+    p_up = np.divide(high, pool_up, out=np.zeros(len(rank)), where=pool_up > 0)
+    explore = (1 - frac) * p_down + frac * p_up
+    always = rank <= cap - high
+    swing = ~always & (rank <= cap - low)
+    return np.where(always, 1.0, np.where(swing, (1 - frac) + frac * p_up, explore))
+
+
+def _draw_exploration(groups: dict, rank: np.ndarray, cap: np.ndarray, expected: np.ndarray,
+                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(model pick, exploration pick) per row: per group, round the expected count at random, give the
+    model the rest of the capacity and draw the exploration items uniformly among what it left."""
+    model_pick = np.zeros(len(rank), dtype=bool)
+    explore_pick = np.zeros(len(rank), dtype=bool)
+    for _, idx in groups.items():
+        first = idx[0]
+        if expected[first] <= 0:
+            model_pick[idx[rank[idx] <= cap[first]]] = True
+            continue
+        low = math.floor(expected[first] + _EPS)
+        k = low + int(rng.random() < expected[first] - low)
+        n_model = int(cap[first]) - k
+        in_model = rank[idx] <= n_model
+        model_pick[idx[in_model]] = True
+        if k > 0:
+            explore_pick[rng.choice(idx[~in_model], size=k, replace=False)] = True
+    return model_pick, explore_pick
+
+
 def select_within_offices(
     scored: pd.DataFrame,
     capacity_share: float,
@@ -55,13 +101,16 @@ def select_within_offices(
     rng: np.random.Generator | None = None,
     group_by: tuple[str, ...] = ("office_id",),
     office_capacity: Mapping[str, int | float] | None = None,
+    min_propensity: float = 0.0,
 ) -> pd.DataFrame:
     """Rank within each group and select. Needs columns ``item_id``, ``score`` and ``group_by``.
 
     Adds ``rank`` (1 = highest score; ties to the smaller item_id), ``selected``, ``why``
-    ('model' | 'exploration' | None) and ``propensity``: each item's probability of selection under
-    the policy, 1.0 for model picks and k/m for every other item (k exploration draws among the m
-    items the model left), so selected exploration rows carry k/m < 1.
+    ('model' | 'exploration' | None) and ``propensity``: each item's marginal probability of selection
+    under the policy (``inclusion_probability``). With exploration on (``rng`` given, share > 0) the
+    expected exploration count ``share x capacity`` (at least ``min_propensity`` of the group's items)
+    is rounded at random per group, so an office with capacity 9 still explores 0.9 items a day on
+    average and every item with a capacity above 0 has a known propensity > 0.
 
     ``office_capacity`` overrides the share for the offices it names: an int is a count per group
     (capped at the group's size), a float a share of it.
@@ -73,23 +122,14 @@ def select_within_offices(
     size = out.groupby(groups, sort=False)["item_id"].transform("size").to_numpy()
     cap = group_capacity(size, out["office_id"].to_numpy() if "office_id" in out else None,
                          capacity_share, office_capacity)
-    n_explore = np.floor(exploration_share * cap + _EPS).astype(np.int64) if rng is not None else np.zeros_like(cap)
-    n_model = cap - n_explore
     rank = out["rank"].to_numpy()
-    model_pick = rank <= n_model
-    pool = size - n_model
-    propensity = np.where(model_pick, 1.0, np.divide(n_explore, pool, out=np.zeros(len(out)), where=pool > 0))
-    explore_pick = np.zeros(len(out), dtype=bool)
-    if rng is not None and n_explore.any():
-        positions = np.arange(len(out))
-        for _, idx in out.groupby(groups, sort=True).indices.items():
-            k = int(n_explore[idx[0]])
-            if k == 0:
-                continue
-            candidates = positions[idx][~model_pick[idx]]  # already in rank order
-            explore_pick[rng.choice(candidates, size=k, replace=False)] = True
+    expected = exploration_expected(cap, size, exploration_share if rng is not None else 0.0, min_propensity)
+    if rng is not None and expected.any():
+        model_pick, explore_pick = _draw_exploration(out.groupby(groups, sort=True).indices, rank, cap, expected, rng)
+    else:
+        model_pick, explore_pick = rank <= cap, np.zeros(len(out), dtype=bool)
     out["selected"] = model_pick | explore_pick
     out["why"] = np.where(model_pick, "model", np.where(explore_pick, "exploration", None))
     out["why"] = out["why"].astype(object).where(out["selected"], None)
-    out["propensity"] = propensity
+    out["propensity"] = inclusion_probability(rank, size, cap, expected)
     return out

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "ingest", "expectations", "transform", "ml", "customs_risk", "simworld")
+PACKAGES = ("core", "ingest", "expectations", "transform", "ml", "monitoring", "customs_risk", "simworld")
 
 
 def _lint(root: Path) -> subprocess.CompletedProcess:
@@ -30,6 +30,7 @@ def test_import_contracts_hold():
     ("core/settings.py", "import ml.metrics", "floors import only downward"),
     ("ingest/load.py", "import customs_risk.stages", "floors import only downward"),
     ("ml/score.py", "import simworld.truth", "production code never imports the simulated world"),
+    ("monitoring/run.py", "import ml.registry", "floors import only downward"),   # siblings stay apart
 ])
 def test_a_wrong_import_breaks_a_contract(tmp_path, module, bad_import, contract):
     for package in PACKAGES:

@@ -78,13 +78,15 @@ def test_score_day_writes_lists_within_capacity_and_is_idempotent(world):
         cap = capacity_count(0.1, len(rows))
         picked = rows[rows["selected"]]
         assert len(picked) == cap
-        assert (picked["why"] == "exploration").sum() == math.floor(0.2 * cap)
+        # The expected 0.2 x cap exploration draws are rounded at random (issue 15: small offices explore).
+        assert (picked["why"] == "exploration").sum() in (math.floor(0.2 * cap), math.ceil(0.2 * cap))
         assert sorted(rows["rank"]) == list(range(1, len(rows) + 1))
         model_rows = picked[picked["why"] == "model"]
-        assert (model_rows["propensity"] == 1.0).all() and model_rows["rank"].max() == len(model_rows)
+        assert (model_rows["propensity"] > 0.5).all() and model_rows["rank"].max() == len(model_rows)
+        assert (rows["propensity"] >= world.exploration_min_propensity).all()
+        assert rows["propensity"].sum() == pytest.approx(cap)
         explored = picked[picked["why"] == "exploration"]
         assert ((explored["propensity"] > 0) & (explored["propensity"] < 1)).all()
-        assert explored["propensity"].iloc[0] == pytest.approx(len(explored) / (len(rows) - len(model_rows)))
         office_csv = pd.read_csv(result["csv_offices"][office])
         assert len(office_csv) == cap and set(office_csv["item_id"]) == set(picked["item_id"])
     assert len(pd.read_csv(result["csv_all"])) == 400

@@ -41,7 +41,7 @@ CARGO_RISKY_IMPORTER_HIT = 0.30
 CARGO_RISKY_DECLARANT_HIT = 0.15
 TRAVELLER_RATES = {"drug_courier": 0.007, "background": 0.003}
 
-_LANE_STREAM = {"world": 0, "express": 1, "cargo": 2, "traveller": 3, "cctv": 4, "policy": 5, "volume": 6}
+_LANE_STREAM = {"world": 0, "express": 1, "cargo": 2, "traveller": 3, "cctv": 4, "policy": 5, "volume": 6, "drift": 7}
 
 
 def day_rng(seed: int, day: dt.date, stream: str) -> np.random.Generator:

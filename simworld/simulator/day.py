@@ -13,6 +13,7 @@ from core.contracts import CCTV_EVENTS, DECLARATIONS, INSPECTIONS, SHIPMENTS, TR
 
 from . import cargo, cctv, express, policy, travellers
 from .config import DEFAULT_SCALE, day_rng, day_volume
+from .drift import Drift, apply_drift
 from .outcomes import inspection_records
 from .world import build_world
 from .writer import landing_path, write_landing, write_truth
@@ -28,8 +29,10 @@ def truth_path(settings: Settings, day: dt.date) -> Path:
     return truth_dir(settings) / f"{day.isoformat()}.parquet"
 
 
-def simulate_day(day: dt.date, settings: Settings, scale: float = DEFAULT_SCALE) -> dict[str, Path]:
-    """Write every landing file of one day and its truth; returns source name -> landing file."""
+def simulate_day(day: dt.date, settings: Settings, scale: float = DEFAULT_SCALE,
+                 drift: Drift | None = None) -> dict[str, Path]:
+    """Write every landing file of one day and its truth; returns source name -> landing file. With a
+    ``drift`` (``simworld.simulator.drift``) the world changes from its day on."""
     seed = settings.seed
     world = build_world(seed, float(scale))
     lanes = (
@@ -44,6 +47,7 @@ def simulate_day(day: dt.date, settings: Settings, scale: float = DEFAULT_SCALE)
         n = day_volume(contract.name, day, scale, seed)
         result = generate(world, day, n, day_rng(seed, day, lane))
         frame, truth = result[0], result[1]
+        apply_drift(drift, lane, day, frame, truth, day_rng(seed, day, "drift"))
         written[contract.name] = write_landing(frame, contract, landing_path(settings.landing_dir, contract, day))
         if lane == "traveller":
             events = cctv.generate(day, frame, result[2], day_rng(seed, day, "cctv"))
@@ -65,8 +69,9 @@ def simulate_day(day: dt.date, settings: Settings, scale: float = DEFAULT_SCALE)
     return written
 
 
-def simulate_days(start: dt.date, days: int, settings: Settings, scale: float = DEFAULT_SCALE) -> list[dict[str, Path]]:
-    return [simulate_day(start + dt.timedelta(days=i), settings, scale) for i in range(days)]
+def simulate_days(start: dt.date, days: int, settings: Settings, scale: float = DEFAULT_SCALE,
+                  drift: Drift | None = None) -> list[dict[str, Path]]:
+    return [simulate_day(start + dt.timedelta(days=i), settings, scale, drift) for i in range(days)]
 
 
 def load_truth(settings: Settings, until: dt.date | None = None) -> pd.DataFrame:

@@ -16,26 +16,31 @@ from customs_risk.dag_defaults import business_days, dag_kwargs
 log = logging.getLogger(__name__)
 
 
-def _decide(lane: str) -> str:
+def _decide(lane: str) -> dict:
+    """{"day", "why"} when the lane is due; skips the lane's train, validate and promote otherwise."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     from customs_risk.stages import retrain_decision
 
-    retrain, why = retrain_decision(lane, business_days(get_current_context())[-1])
+    day = business_days(get_current_context())[-1]
+    retrain, why = retrain_decision(lane, day)
     if not retrain:
         raise AirflowSkipException(f"{lane}: not retrained: {why}")
-    log.info("%s: retraining: %s", lane, why)
-    return why
+    log.info("%s: retraining for %s: %s", lane, day, why)
+    return {"day": day.isoformat(), "why": why}
 
 
-def _train(lane: str, why: str) -> dict:
+def _train(lane: str, decision: dict) -> dict:
+    """Train on the items up to the decided business day (a rerun of the day trains on the same data)."""
+    import datetime as dt
+
     from airflow.sdk.exceptions import AirflowSkipException
 
     from customs_risk.stages import train
     from ml.train import NotEnoughDataError
 
     try:
-        result = train(lane, as_of=business_days(get_current_context())[-1])
+        result = train(lane, as_of=dt.date.fromisoformat(decision["day"]))
     except NotEnoughDataError as exc:
         raise AirflowSkipException(str(exc)) from exc
     log.info("%s: model version %s aliases %s metrics %s", lane, result.get("model_version"),
@@ -71,8 +76,8 @@ def _publish() -> None:
 def customs_risk_train():
     publish = task(task_id="publish_models", outlets=list(MODELS.values()), trigger_rule="all_done")(_publish)()
     for lane in get_settings().lanes:   # the lanes this deployment runs (CUSTOMS_RISK_LANES)
-        why = task(task_id=f"decide_{lane}", pool=WAREHOUSE_POOL)(_decide)(lane)
-        trained = task(task_id=f"train_{lane}", pool=WAREHOUSE_POOL)(_train)(lane, why)
+        decision = task(task_id=f"decide_{lane}", pool=WAREHOUSE_POOL)(_decide)(lane)
+        trained = task(task_id=f"train_{lane}", pool=WAREHOUSE_POOL)(_train)(lane, decision)
         verdict = task(task_id=f"validate_{lane}", pool=WAREHOUSE_POOL)(_validate)(lane, trained)
         task(task_id=f"promote_{lane}", pool=WAREHOUSE_POOL)(_promote)(lane, verdict) >> publish
 

@@ -55,6 +55,11 @@ class Settings:
     volume_watch: float = 0.5
     # Confidence level of every interval the platform reports (Wilson, bootstrap, the gate's).
     confidence: float = 0.95
+    # The risk desk's own store (never the warehouse: DuckDB takes one writer per file). SQLAlchemy URL:
+    # SQLite under the home by default, postgresql://... in the scale-out setup.
+    desk_url: str = ""
+    # Key that signs the desk's session cookies; empty: a random key kept in <home>/desk_secret.
+    desk_secret: str = ""
 
     @property
     def landing_dir(self) -> Path:
@@ -124,6 +129,8 @@ def get_settings() -> Settings:
         psi_act=float(_env("PSI_ACT", "0.25")),
         volume_watch=float(_env("VOLUME_WATCH", "0.5")),
         confidence=float(_env("CONFIDENCE", "0.95")),
+        desk_url=_env("DESK_URL", f"sqlite:///{home / 'desk.db'}"),
+        desk_secret=_env("DESK_SECRET", ""),
     )
 
 

@@ -160,6 +160,43 @@ def cmd_import(args) -> None:
         raise BatchRejected(f"{rejected_days} source days rejected by batch rules (listed above)")
 
 
+def cmd_desk(args) -> None:
+    from customs_risk.desk.serve import serve
+
+    print(f"risk desk: http://{args.host}:{args.port}/  (sign in with a user from `customs-risk users add`)")
+    serve(args.host, args.port, workers=args.workers)
+
+
+def cmd_users_add(args) -> None:
+    from core.settings import get_settings
+    from customs_risk.desk.auth import add_user
+    from customs_risk.desk.store import Store
+
+    if not args.password_stdin:
+        raise ValueError("give the password on standard input with --password-stdin (never on the command line)")
+    password = sys.stdin.readline().rstrip("\r\n")
+    settings = get_settings()
+    created = add_user(Store(settings.desk_url), args.name.strip().lower(), args.role, args.office, args.lane,
+                       password, by="cli")
+    scope = ", ".join(f"{k} {v}" for k, v in (("office", args.office), ("lane", args.lane)) if v)
+    print(f"user {args.name} {'added' if created else 'updated'}: {args.role}" + (f" ({scope})" if scope else ""))
+
+
+def cmd_users_list(args) -> None:
+    from core.settings import get_settings
+    from customs_risk.desk.store import Store
+
+    for user in Store(get_settings().desk_url).all_users():
+        print(f"{user['username']}\t{user['role']}\t{user['lane'] or '-'}\t{user['office'] or '-'}\t"
+              f"{'active' if user['active'] else 'disabled'}")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
+    return int(text)
+
+
 class OneLineErrorParser(argparse.ArgumentParser):
     """A wrong argument gets one line naming the problem, not a usage dump."""
 
@@ -246,6 +283,25 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--check-volume", action="store_true",
                    help="apply the live-feed volume band per day (off: KCS files are a sample with real holidays)")
     k.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("desk", help="start the risk desk web application (the offices' daily lists and outcomes)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    p.add_argument("--workers", type=_positive, default=1, help="uvicorn worker processes (default 1)")
+    p.set_defaults(func=cmd_desk)
+
+    p = sub.add_parser("users", help="manage the risk desk's users")
+    usub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    u = usub.add_parser("add", help="add a user (or reset their password and scope); password from stdin")
+    u.add_argument("name", help="user name (lower case letters, digits, _ . -)")
+    u.add_argument("--role", choices=("analyst", "supervisor", "admin"), required=True,
+                   help="analyst: their office's lists; supervisor: every office of their lane; admin: users")
+    u.add_argument("--office", default=None, help="the analyst's office (e.g. IEX)")
+    u.add_argument("--lane", choices=LANES, default=None, help="the analyst's or supervisor's lane")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    u.set_defaults(func=cmd_users_add)
+    u = usub.add_parser("list", help="list the desk's users")
+    u.set_defaults(func=cmd_users_list)
     return parser
 
 

@@ -40,6 +40,7 @@ def run_demo(days: int | None = None, scale: float | None = None, start: dt.date
         timings = run_stages(start, days, scale, settings)
         summary = summarise(settings, score_day)
         summary["true_hit_rates"] = true_hit_rates(settings, score_day)
+        summary["desk_user"] = demo_desk_user(settings, score_day)
         summary["timings_s"] = {k: round(v, 1) for k, v in timings.items()}
         log.debug("summary with every champion metric: %s", json.dumps(summary, default=str, indent=1))
         log.info(render(summary, settings, start, score_day, log_path))
@@ -139,6 +140,27 @@ def true_hit_rates(settings: Settings, day: dt.date) -> dict:
                      **{name: round(rates[f"true_hit_rate_{key}"], 3)
                         for name, key in (("model_policy", "model"), ("rule_policy", "rule"), ("random", "random"))}}
     return out
+
+
+def demo_desk_user(settings: Settings, day: dt.date) -> dict | None:
+    """A demo analyst for the office with the longest list of the day, its generated password kept in a
+    file only the owner can read (never printed)."""
+    import secrets
+
+    from customs_risk.desk.auth import add_user
+    from customs_risk.desk.store import Store
+
+    store = Store(settings.desk_url)
+    lists = sorted(store.lists_of_day(day), key=lambda r: (-r["n_items"], r["lane"], r["office"]))
+    if not lists:
+        return None
+    best, password = lists[0], secrets.token_urlsafe(18)
+    path = settings.home / "desk_demo_user.txt"
+    path.unlink(missing_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(f"user: demo-analyst\npassword: {password}\n")
+    add_user(store, "demo-analyst", "analyst", best["office"], best["lane"], password, by="demo")
+    return {"username": "demo-analyst", "lane": best["lane"], "office": best["office"], "password_file": str(path)}
 
 
 def simulate(start: dt.date, days: int, scale: float | None = None, settings: Settings | None = None) -> list[dict]:

@@ -181,6 +181,12 @@ def where_to_look(summary: dict, settings: Settings, day: dt.date, log_path) -> 
         compared = summary["models"].get(lane, {}).get("compared_runs")
         if compared:
             lines.append(f"    {'':<17} champion vs rules vs random: {compare_runs_url(compared, eid)}")
+    lines.append("  risk desk           uv run customs-risk desk --host 127.0.0.1 --port 8000   "
+                 "(then http://127.0.0.1:8000/)")
+    user = summary.get("desk_user")
+    if user:
+        lines.append(f"    sign in as        {user['username']} (analyst, {user['lane']} office {user['office']}); "
+                     f"password in {user['password_file']}")
     lines += [f"  Airflow UI          uv run customs-risk airflow  (user admin, password in "
               f"{settings.airflow_home / 'admin_password.json'})",
               f"  details of this run {log_path}  (metrics of every lane, Airflow, GE and dbt logs)"]

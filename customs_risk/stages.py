@@ -65,14 +65,25 @@ def promote(lane: str, settings: Settings | None = None, rollback: bool = False,
 
 
 def score(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
-    """Score the day, then write the files people read (per-office CSVs, all rows, HTML summary)."""
+    """Score the day with the capacities supervisors set on the desk for it, write the files people
+    read (per-office CSVs, all rows, HTML summary), then publish the lists to the desk (the desk reads
+    its own store, never the warehouse the pipeline writes)."""
+    from customs_risk.desk.capacity import with_desk_capacities
     from customs_risk.reports import write_day_outputs
     from ml.score import score_day
 
-    settings = settings or get_settings()
+    settings = with_desk_capacities(settings or get_settings(), lane, day)
     result = score_day(lane, day, settings)
     selection = result.pop("selection")
-    return result | write_day_outputs(selection, lane, day, settings, result)
+    result |= write_day_outputs(selection, lane, day, settings, result)
+    return result | publish(lane, day, settings)
+
+
+def publish(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
+    """Publish a scored day's lists to the desk (``score`` does it; on its own to republish a day)."""
+    from customs_risk.desk.publish import publish_day
+
+    return publish_day(lane, day, settings or get_settings())
 
 
 def has_champion(lane: str, settings: Settings | None = None) -> bool:

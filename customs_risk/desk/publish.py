@@ -1,0 +1,166 @@
+"""Publish a scored day to the desk: the selected items with their facts, reasons in words and the
+history of their parties, read from the warehouse once by the score stage and written to the desk's
+store, so the desk serves the lists without ever opening the warehouse.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+import pandas as pd
+
+from core.contracts import OFFICES
+from core.settings import Settings
+from core.warehouse import Warehouse
+from customs_risk.desk import reasons as reason_words
+from customs_risk.desk.lanes import LaneView, short_key, view
+from customs_risk.desk.store import Store, now
+
+log = logging.getLogger(__name__)
+
+HISTORY_DAYS = 365
+RECENT_INSPECTIONS = 5
+_PICKED = ("select distinct f.{party} as party from marts.{table} f join scoring.daily_selection s "
+           "on s.item_id = f.{id} and s.lane = ? and s.item_date = ? and s.selected where f.{party} is not null")
+
+
+def publish_day(lane: str, day: dt.date, settings: Settings) -> dict:
+    """Replace the desk's lists of ``lane`` on ``day`` with the score stage's selection."""
+    warehouse = Warehouse(settings)
+    scored = warehouse.query_df(
+        "select office_id, item_id, score, rank, selected, why, propensity, model_name, model_version, reasons "
+        "from scoring.daily_selection where lane = ? and item_date = ? order by office_id, rank", [lane, day])
+    picked = scored[scored["selected"].astype(bool)].reset_index(drop=True)
+    spec = view(lane)
+    values, typical = _feature_values(warehouse, lane, day, picked)
+    if warehouse.table_exists("marts", spec.table):
+        facts, history = _facts(warehouse, spec, lane, day), _party_history(warehouse, spec, lane, day)
+    else:   # a features-only warehouse (model tests): lists with scores and reasons, no facts
+        log.warning("desk: marts.%s does not exist: publishing %s %s without facts or history", spec.table, lane, day)
+        facts, history = {}, {}
+    item_rows = [_item_row(lane, day, row, spec, facts, values, typical, history)
+                 for row in picked.to_dict("records")]
+    list_rows = _list_rows(lane, day, scored, settings)
+    Store(settings.desk_url).publish(day, lane, list_rows, item_rows)
+    log.info("desk: published %s %s: %d items in %d lists", lane, day, len(item_rows), len(list_rows))
+    return {"desk_items": len(item_rows), "desk_lists": len(list_rows)}
+
+
+def _facts(warehouse: Warehouse, spec: LaneView, lane: str, day: dt.date) -> dict[str, dict]:
+    """item_id -> {"shown": label -> text (keys shortened), "parties": party column -> full value}."""
+    columns = ", ".join(f"f.{c}" for c, _ in spec.facts)
+    frame = warehouse.query_df(
+        f"select f.{spec.id_column} as item_id, {columns} from marts.{spec.table} f "
+        f"join scoring.daily_selection s on s.item_id = f.{spec.id_column} and s.lane = ? and s.item_date = ? "
+        "and s.selected", [lane, day])
+    out = {}
+    for row in frame.to_dict("records"):
+        shown = {label: short_key(row[c]) if c in spec.keys else _fact_text(c, row[c]) for c, label in spec.facts}
+        parties = {c: row[c] for c, _ in spec.parties if isinstance(row[c], str)}
+        out[str(row["item_id"])] = {"shown": shown, "parties": parties}
+    return out
+
+
+def _fact_text(column: str, value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return reason_words.format_value(column, value) if not isinstance(value, str) else value
+
+
+def _feature_values(warehouse: Warehouse, lane: str, day: dt.date, picked: pd.DataFrame):
+    """The selected items' values of the features their reasons name, and what is typical that day."""
+    columns = sorted({c for text in picked["reasons"].dropna() for c, _ in reason_words.parse_reasons(text)
+                      if c.startswith(("f_", "c_")) and not reason_words.is_identity(c)})
+    if not columns:
+        return {}, {}
+    names = ", ".join(f'"{c}"' for c in columns)
+    frame = warehouse.query_df(f'select item_id, {names} from marts."fct_{lane}_features" where item_date = ?',
+                               [day])
+    frame["item_id"] = frame["item_id"].astype(str)
+    typical = {c: reason_words.typical_text(c, frame[c]) for c in columns}
+    mine = frame[frame["item_id"].isin(set(picked["item_id"].astype(str)))]
+    values = {row.pop("item_id"): row for row in mine.to_dict("records")}
+    return values, typical
+
+
+def _party_history(warehouse: Warehouse, spec: LaneView, lane: str, day: dt.date) -> dict[str, dict]:
+    """(party column) -> party value -> counts over the last year before the day and the recent inspections."""
+    since = day - dt.timedelta(days=HISTORY_DAYS)
+    out: dict[str, dict] = {}
+    for party, _ in spec.parties:
+        fmt = {"party": party, "table": spec.table, "id": spec.id_column}
+        picked = _PICKED.format(**fmt)
+        counts = warehouse.query_df(
+            f"with picked as ({picked}) select f.{party} as party, count(*) as n_items, "
+            "sum(case when f.is_inspected then 1 else 0 end) as n_inspected, "
+            "sum(case when f.label = 1 then 1 else 0 end) as n_hits "
+            f"from marts.{spec.table} f join picked on picked.party = f.{party} "
+            f"where f.{spec.date_column} >= ? and f.{spec.date_column} < ? group by 1",
+            [lane, day, since, day])
+        recent = warehouse.query_df(
+            f"with picked as ({picked}), ranked as (select f.{party} as party, f.{spec.id_column} as item_id, "
+            f"f.{spec.date_column} as item_date, f.label, f.has_seizure, row_number() over (partition by "
+            f"f.{party} order by f.{spec.date_column} desc, f.{spec.id_column}) as n from marts.{spec.table} f "
+            f"join picked on picked.party = f.{party} where f.is_inspected and f.{spec.date_column} >= ? "
+            f"and f.{spec.date_column} < ?) select * from ranked where n <= {RECENT_INSPECTIONS}",
+            [lane, day, since, day])
+        out[party] = {row["party"]: {"n_items": int(row["n_items"]), "n_inspected": int(row["n_inspected"] or 0),
+                                     "n_hits": int(row["n_hits"] or 0), "recent": []}
+                      for row in counts.to_dict("records")}
+        for row in recent.sort_values(["party", "n"]).to_dict("records"):
+            out[party].setdefault(row["party"], {"n_items": 0, "n_inspected": 0, "n_hits": 0, "recent": []})
+            out[party][row["party"]]["recent"].append({
+                "item_id": str(row["item_id"]), "date": str(pd.Timestamp(row["item_date"]).date()),
+                "result": "seizure" if row["has_seizure"] == 1 else "finding" if row["label"] == 1
+                else "no finding"})
+    return out
+
+
+def _item_row(lane, day, row, spec: LaneView, facts, values, typical, history) -> dict:
+    item_id = str(row["item_id"])
+    own = values.get(item_id, {})
+    mine = facts.get(item_id, {"shown": {}, "parties": {}})
+    parties = []
+    for column, label in spec.parties:
+        key = mine["parties"].get(column)
+        record = history.get(column, {}).get(key) if key is not None else None
+        if record is None:
+            record = {"n_items": 0, "n_inspected": 0, "n_hits": 0, "recent": []}
+        parties.append({"label": label, "key": short_key(key) if column in spec.keys else (key or ""),
+                        **record})
+    return {
+        "lane": lane, "item_id": item_id, "day": day, "office": str(row["office_id"]), "rank": int(row["rank"]),
+        "score": float(row["score"]), "why": str(row["why"]), "propensity": _float(row["propensity"]),
+        "model_name": row["model_name"], "model_version": _int(row["model_version"]),
+        "facts": json.dumps(mine["shown"]),
+        "reasons": json.dumps(reason_words.structured(lane, row["reasons"], own, typical), default=str),
+        "history": json.dumps(parties, default=str),
+    }
+
+
+def _list_rows(lane: str, day: dt.date, scored: pd.DataFrame, settings: Settings) -> list[dict]:
+    """One list per office of the lane (empty ones too: a missing list would be ambiguous)."""
+    configured = settings.office_capacity.get(lane, {})
+    offices = sorted(set(OFFICES.get(lane, ())) | set(scored["office_id"].astype(str)))
+    model = scored.dropna(subset=["model_version"]).head(1).to_dict("records")
+    rows = []
+    for office in offices:
+        mine = scored[scored["office_id"].astype(str) == office]
+        capacity = configured.get(office, settings.capacity_share[lane])
+        kind = "count" if isinstance(capacity, int) and not isinstance(capacity, bool) else "share"
+        rows.append({
+            "day": day, "lane": lane, "office": office, "n_items": int(mine["selected"].astype(bool).sum()),
+            "traffic": len(mine), "capacity": f"{capacity} items" if kind == "count" else f"{capacity:.1%} of traffic",
+            "model_name": model[0]["model_name"] if model else None,
+            "model_version": _int(model[0]["model_version"]) if model else None, "published_at": now(),
+        })
+    return rows
+
+
+def _float(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _int(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)

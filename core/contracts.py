@@ -32,6 +32,11 @@ OFFICES = {
 }
 LANES = tuple(OFFICES)
 
+# Upper bounds of the money and mass fields: far above any real item (the largest KCS 2020 item is 6e7 kg and
+# 7e9 KRW), but finite, so an overflowed number ("1e999" -> inf) or a run-on digit string is quarantined.
+MAX_KRW = 1e14
+MAX_MASS_KG = 1e9
+
 
 @dataclass(frozen=True)
 class Field:
@@ -111,8 +116,10 @@ DECLARATIONS = Contract(
         Field("tax_type", pattern=CODE, kcs_name="Tax Type", description="Tariff type (A basic, F.. FTA)."),
         Field("origin_indicator", allowed=("B", "E", "G", "N", "S", "Y"), kcs_name="Country of Origin Indicator",
               description="How the origin is marked on the goods."),
-        Field("net_mass_kg", "float", min_value=0, kcs_name="Net Mass", description="Net mass, kg."),
-        Field("item_price_krw", "float", min_value=0, kcs_name="Item Price", description="Assessed value, KRW."),
+        Field("net_mass_kg", "float", min_value=0, max_value=MAX_MASS_KG, kcs_name="Net Mass",
+              description="Net mass, kg."),
+        Field("item_price_krw", "float", min_value=0, max_value=MAX_KRW, kcs_name="Item Price",
+              description="Assessed value, KRW."),
     ),
 )
 
@@ -131,9 +138,9 @@ SHIPMENTS = Contract(
         Field("consignee_name", pseudonym_as="consignee_name_key", description="Consignee's name (pseudonymised)."),
         Field("item_description", description="Free-text description of the goods."),
         Field("hs6", pattern=HS6, description="Harmonized System code, 6 digits."),
-        Field("quantity", "int", min_value=1, description="Number of units."),
-        Field("declared_value_usd", "float", min_value=0, description="Declared value, USD."),
-        Field("weight_kg", "float", min_value=0, description="Gross weight, kg."),
+        Field("quantity", "int", min_value=1, max_value=100_000, description="Number of units."),
+        Field("declared_value_usd", "float", min_value=0, max_value=10_000_000, description="Declared value, USD."),
+        Field("weight_kg", "float", min_value=0, max_value=100_000, description="Gross weight, kg."),
         Field("origin_country", pattern=COUNTRY, description="ISO-2 country of origin."),
         Field("departure_country", pattern=COUNTRY, description="ISO-2 country the parcel left from."),
         Field("consignee_region", pattern=CODE, description="Province of the delivery address."),
@@ -156,8 +163,9 @@ TRAVELLERS = Contract(
         Field("transit_airport", required=False, pattern=AIRPORT, description="IATA code of a transit stop."),
         Field("booking_lead_days", "int", min_value=0, max_value=400, description="Days between booking and flight."),
         Field("ticket_payment", allowed=("card", "cash", "miles", "corporate"), description="How the ticket was paid."),
-        Field("trips_last_year", "int", min_value=0, description="International trips in the last 12 months."),
-        Field("source_country_visits", "int", min_value=0,
+        Field("trips_last_year", "int", min_value=0, max_value=3650,
+              description="International trips in the last 12 months."),
+        Field("source_country_visits", "int", min_value=0, max_value=1000,
               description="Visits to drug-source countries in the last 3 years (from passport history)."),
         Field("bags_checked", "int", min_value=0, max_value=20, description="Checked bags."),
         Field("declared_goods", allowed=("Y", "N"), description="Whether goods were declared."),
@@ -200,8 +208,10 @@ INSPECTIONS = Contract(
               allowed=("drugs", "counterfeit", "undervaluation", "misclassification", "origin_fraud",
                        "prohibited_goods", "critical"),
               description="What was found."),
-        Field("quantity", "float", required=False, min_value=0, description="Quantity seized (kg or units)."),
-        Field("extra_duty_krw", "float", required=False, min_value=0, description="Extra duty assessed, KRW."),
+        Field("quantity", "float", required=False, min_value=0, max_value=MAX_MASS_KG,
+              description="Quantity seized (kg or units)."),
+        Field("extra_duty_krw", "float", required=False, min_value=0, max_value=MAX_KRW,
+              description="Extra duty assessed, KRW."),
     ),
 )
 

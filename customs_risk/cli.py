@@ -52,12 +52,35 @@ def cmd_simulate(args) -> None:
 
 
 def cmd_ingest(args) -> None:
+    """Every source of every day asked for, even after a refusal; refusals are listed, then the exit is 1."""
+    from core.settings import get_settings
     from customs_risk.stages import ingest
+    from ingest.pseudonymise import check_key
+    from ingest.readers import BatchRejected
 
+    days = _days(args.date, args.to)
+    settings = get_settings()
+    check_key(settings)          # before any source is written
     sources = SOURCES if args.source == "all" else (args.source,)
-    for day in _days(args.date, args.to):
+    refused = []
+    for day in days:
         for source in sources:
-            print(ingest(source, day).summary())
+            try:
+                print(ingest(source, day, settings, accept_short=args.accept_short).summary())
+            except BatchRejected as exc:
+                refused.append(str(exc).strip().splitlines()[0])
+    _raise_refusals(refused, f"{len(days) * len(sources)} source days")
+
+
+def _raise_refusals(refused: list[str], out_of: str) -> None:
+    """All refusals but the last on stderr, the last as the command's error (one line each, exit 1)."""
+    from ingest.readers import BatchRejected
+
+    for line in refused[:-1]:
+        print(f"customs-risk: refused: {line}", file=sys.stderr)
+    if refused:
+        more = f" ({len(refused)} of {out_of} refused, listed above)" if len(refused) > 1 else ""
+        raise BatchRejected(refused[-1] + more)
 
 
 def cmd_transform(args) -> None:
@@ -152,10 +175,7 @@ def cmd_import(args) -> None:
         else:
             print(report.summary())
     rejected_days = sum(len(r.rejected_days) for r in reports if not r.error)
-    for line in failed[:-1]:
-        print(f"customs-risk import: error: {line}", file=sys.stderr)
-    if failed:
-        raise BatchRejected(failed[-1] + (f" (and {len(failed) - 1} more files rejected)" if len(failed) > 1 else ""))
+    _raise_refusals(failed, f"{len(reports)} files")
     if rejected_days:
         raise BatchRejected(f"{rejected_days} source days rejected by batch rules (listed above)")
 
@@ -223,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", choices=("all", *SOURCES), default="all", help="which source (default all)")
     p.add_argument("--date", type=_date, required=True, help="the day to load, YYYY-MM-DD")
     p.add_argument("--to", type=_date, default=None, help="last day of a range to backfill, YYYY-MM-DD")
+    p.add_argument("--accept-short", action="store_true",
+                   help="load a day whose volume is far below the source's recent days (a real quiet day)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("transform", help="dbt build: staging, intermediate, marts and feature tables")

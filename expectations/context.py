@@ -1,4 +1,10 @@
-"""The Great Expectations context of a project home, configured once.
+"""A Great Expectations context for one validation, sharing no mutable state with other processes.
+
+Each load gets an ephemeral context: its suites, checkpoints and data sources live in memory, so two
+loads at once cannot trip over each other's half-written GE config files (which a shared file-backed
+context did). What must outlive the load is written to files whose names are unique per run: the
+validation results (one file per run) and the Data Docs pages rendered from them, so the docs still
+accumulate across runs under the project home.
 
 GE is imported here, inside functions, so importing this module stays cheap for DAG parsing. Its loggers
 are set to WARNING here (and only here): under Airflow they would otherwise print hundreds of INFO lines.
@@ -6,10 +12,11 @@ are set to WARNING here (and only here): under Airflow they would otherwise prin
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from pathlib import Path
 
 NOISY_LOGGERS = ("great_expectations", "great_expectations.core", "great_expectations.data_context")
+DOCS_SITE = "local_site"
+RESULTS_STORE = "validation_results_files"
 
 
 def quiet_ge_logging() -> None:
@@ -19,22 +26,32 @@ def quiet_ge_logging() -> None:
     logging.captureWarnings(False)
 
 
-@lru_cache(maxsize=4)
 def get_context(gx_dir: Path):
-    """A file-backed context under the project home, so Data Docs accumulate across runs."""
+    """An ephemeral context whose validation results and Data Docs are files under ``gx_dir``."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     quiet_ge_logging()
-    gx_dir.mkdir(parents=True, exist_ok=True)
-    context = gx.get_context(mode="file", project_root_dir=str(gx_dir))
+    uncommitted = gx_dir / "gx" / "uncommitted"
+    uncommitted.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.add_store(RESULTS_STORE, {
+        "class_name": "ValidationResultsStore",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                          "base_directory": str(validation_results_dir(gx_dir))}})
+    context.variables.validation_results_store_name = RESULTS_STORE
+    context.update_data_docs_site(site_name=DOCS_SITE, site_config={
+        "class_name": "SiteBuilder",
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                          "base_directory": str(data_docs_index(gx_dir).parent)}})
     quiet_ge_logging()
     return context
 
 
 def data_docs_index(gx_dir: Path) -> Path:
-    return gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return gx_dir / "gx" / "uncommitted" / "data_docs" / DOCS_SITE / "index.html"
 
 
 def validation_results_dir(gx_dir: Path) -> Path:

@@ -23,6 +23,9 @@ LINE = "_line"
 BATCH_DAY, BATCH_DAY_END = "_batch_day", "_batch_day_end"
 # Values that name no country; a declaration whose goods carry an origin marking must name a real one.
 UNKNOWN_COUNTRIES = ("ZZ", "XX")
+# Where a row's key was seen first ("line 6 of FILE", "loaded for 2026-03-01"); null for a first copy.
+DUPLICATE_OF = "_duplicate_of"
+DUPLICATE_REASON = "duplicate key"
 # The span of the batch's days (one day for a daily load): a coarse range rule beside the per-row one.
 DAY_START, DAY_END = "batch_day_start", "batch_day_end"
 
@@ -44,6 +47,8 @@ def build_suite(contract: Contract):
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
+    from great_expectations.expectations.row_conditions import Column
+
     suite = gx.ExpectationSuite(name=f"{contract.name}_contract")
     suite.add_expectation(gxe.ExpectTableRowCountToBeBetween(min_value=1))
     suite.add_expectation(gxe.ExpectTableColumnsToMatchSet(
@@ -55,6 +60,11 @@ def build_suite(contract: Contract):
             suite.add_expectation(gxe.ExpectColumnValuesToMatchRegex(column=f.name, regex=pattern))
         if f.allowed:
             suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column=f.name, value_set=list(f.allowed)))
+        if is_typed(f):
+            # Text that matches the pattern but is no real value (2026-02-30, 1e999 overflowing to inf is
+            # caught by the range below) has no parsed twin: the row may not load.
+            suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(
+                column=value_column(f), row_condition=Column(f.name).is_not_null(), meta={"parsed": f.dtype}))
         if f.min_value is not None or f.max_value is not None:
             suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
                 column=value_column(f), min_value=f.min_value, max_value=f.max_value))
@@ -69,7 +79,11 @@ def build_suite(contract: Contract):
             suite.add_expectation(gxe.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A=BATCH_DAY_END, column_B=value_column(f), or_equal=True,
                 ignore_row_if="either_value_is_missing"))
-    suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column=contract.key))
+    # A key seen before (earlier in the batch, or on a day already loaded) is a duplicate: the first copy
+    # loads, the later ones are quarantined; among the first copies the key must then be unique.
+    suite.add_expectation(gxe.ExpectColumnValuesToBeNull(column=DUPLICATE_OF, meta={"duplicate_key": contract.key}))
+    suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(
+        column=contract.key, row_condition=Column(DUPLICATE_OF).is_null()))
     for expectation in cross_field_expectations(contract):
         suite.add_expectation(expectation)
     return suite
@@ -114,6 +128,11 @@ def describe(config) -> str:
                 value = value[:8] + ["..."]
             shown.append(f"{key.replace('_value', '')} {value}")
     column = config.kwargs.get("column", "")
+    meta = config.meta or {}
+    if "duplicate_key" in meta:
+        return f"{meta['duplicate_key']}: {DUPLICATE_REASON}"
+    if "parsed" in meta:
+        return f"{column.removesuffix('__value')}: not a valid {meta['parsed']}"
     if config.type == "expect_column_pair_values_to_be_equal":
         column, shown = config.kwargs["column_A"], ["= batch day"]
     elif config.type == "expect_column_pair_values_a_to_be_greater_than_b":

@@ -13,6 +13,10 @@ Rules (numbers below are module constants):
   weekday's volume, and a plain 7-day trailing band rejects 104 of 366 days; by weekday it flags only
   public holidays. Skipped with fewer than ``MIN_HISTORY`` such days, or when that mean is below
   ``MIN_ROWS`` (small samples are noise, not a broken feed).
+* **Short day** (a truncated transfer cut at a line boundary): when the weekday band has too little
+  history, the day's row count must reach ``SHORT_DAY_SHARE`` (0.3x) of the smallest of the source's
+  last ``RECENT_DAYS`` loaded days (at least ``MIN_HISTORY`` of them, each of ``MIN_ROWS`` or more).
+  Both volume rules are lifted for a real quiet day by ``--accept-short`` (``check_volume=False``).
 * **Null share per column**: for each contract column, the day's share of empty values may exceed the
   mean share of the previous loaded days in the window (up to the last 7) by at most ``NULL_SHARE_MARGIN``
   (absolute). Without history, only the contract's row rules apply. Skipped for days under ``MIN_ROWS``.
@@ -32,6 +36,9 @@ MIN_HISTORY = 2
 MIN_ROWS = 50
 NULL_SHARE_MARGIN = 0.25
 NULL_HISTORY_DAYS = 7
+SHORT_DAY_SHARE = 0.3
+RECENT_DAYS = 7
+ACCEPT_SHORT_HINT = "a truncated transfer? for a real quiet day: customs-risk ingest --accept-short"
 
 
 @dataclass
@@ -67,17 +74,7 @@ def check_day(contract: Contract, day: dt.date, today: DayStats, history: dict[d
               check_volume: bool = True) -> list[str]:
     """Failed batch-level expectations of one source's day, as human messages (empty: the day may load)."""
     past = {d: s for d, s in history.items() if day - dt.timedelta(days=HISTORY_DAYS) <= d < day}
-    errors: list[str] = []
-    if check_volume:
-        same_weekday = [s.rows for d, s in sorted(past.items()) if d.weekday() == day.weekday()][-4:]
-        if len(same_weekday) >= MIN_HISTORY:
-            mean = sum(same_weekday) / len(same_weekday)
-            low, high = VOLUME_BAND[0] * mean, VOLUME_BAND[1] * mean
-            if mean >= MIN_ROWS and not low <= today.rows <= high:
-                errors.append(
-                    f"row count {today.rows} outside {VOLUME_BAND[0]}x-{VOLUME_BAND[1]}x of the mean "
-                    f"{mean:.0f} of the last {len(same_weekday)} loaded {day.strftime('%A')}s "
-                    f"(expect_table_row_count_to_be_between {low:.0f}..{high:.0f})")
+    errors = _volume_errors(day, today, past) if check_volume else []
     recent = [s for _, s in sorted(past.items())][-NULL_HISTORY_DAYS:]
     if recent and today.rows >= MIN_ROWS:
         total = sum(s.rows for s in recent)
@@ -88,3 +85,22 @@ def check_day(contract: Contract, day: dt.date, today: DayStats, history: dict[d
                 errors.append(f"{f.name}: {share:.0%} empty, usually {usual:.0%} over the last {len(recent)} "
                               f"loaded days (null share may rise by at most {NULL_SHARE_MARGIN:.0%})")
     return errors
+
+
+def _volume_errors(day: dt.date, today: DayStats, past: dict[dt.date, DayStats]) -> list[str]:
+    """The weekday band when there is enough same-weekday history, else the short-day floor."""
+    same_weekday = [s.rows for d, s in sorted(past.items()) if d.weekday() == day.weekday()][-4:]
+    if len(same_weekday) >= MIN_HISTORY:
+        mean = sum(same_weekday) / len(same_weekday)
+        low, high = VOLUME_BAND[0] * mean, VOLUME_BAND[1] * mean
+        if mean >= MIN_ROWS and not low <= today.rows <= high:
+            hint = f"; {ACCEPT_SHORT_HINT}" if today.rows < low else ""
+            return [f"row count {today.rows} outside {VOLUME_BAND[0]}x-{VOLUME_BAND[1]}x of the mean "
+                    f"{mean:.0f} of the last {len(same_weekday)} loaded {day.strftime('%A')}s "
+                    f"(expect_table_row_count_to_be_between {low:.0f}..{high:.0f}){hint}"]
+        return []
+    recent = [s.rows for _, s in sorted(past.items())][-RECENT_DAYS:]
+    if len(recent) < MIN_HISTORY or min(recent) < MIN_ROWS or today.rows >= SHORT_DAY_SHARE * min(recent):
+        return []
+    return [f"row count {today.rows} under {SHORT_DAY_SHARE}x of the smallest of the last {len(recent)} "
+            f"loaded days ({min(recent)} rows): {ACCEPT_SHORT_HINT}"]

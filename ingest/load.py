@@ -19,8 +19,11 @@ import pandas as pd
 
 from core.settings import Settings, get_settings
 from core.warehouse import Warehouse
-from expectations.suites import BATCH_DAY, BATCH_DAY_END, day_part_column, is_typed, validate, value_column
+from expectations.suites import (BATCH_DAY, BATCH_DAY_END, DUPLICATE_OF, day_part_column, is_typed, validate,
+                                  value_column)
 from core.contracts import CONTRACTS, Contract, Field, get_contract
+from ingest.duplicates import duplicate_of, with_duplicate_detail as _with_duplicate_detail
+from ingest.lock import warehouse_lock
 from ingest.pseudonymise import check_key, pseudonymise_column
 from ingest.readers import FILE, LINE, BatchRejected, LineError, read_landing_file
 
@@ -120,13 +123,60 @@ def load_days(source: str, day_files: dict[dt.date, list[Path]], settings: Setti
     warehouse history plus the days accepted before it in this call. A rejected day gets a report with
     ``rejected`` set and writes nothing; the accepted days are replaced in one transaction.
     A problem of the whole batch (unreadable file, broken schema) raises ``BatchRejected``.
+    The whole load holds the warehouse lock: its checks read the state its write then changes.
     """
-    from ingest.batch_checks import HISTORY_DAYS, DayStats, check_day, loaded_history
-
     settings = settings or get_settings()
     contract = get_contract(source)
-    if contract.fields and any(f.pseudonym_as for f in contract.fields):
-        check_key(settings)
+    check_key(settings)   # before anything is read or written, for every source
+    days = sorted(day_files)
+    span = f"{source} {days[0]}{'..' + str(days[-1]) if len(days) > 1 else ''}"
+    with warehouse_lock(settings, f"loading {span}"):
+        return _load_locked(contract, day_files, settings, check_volume, span)
+
+
+def _load_locked(contract: Contract, day_files: dict[dt.date, list[Path]], settings: Settings,
+                 check_volume: bool, span: str) -> list[LoadReport]:
+    from ingest.batch_checks import HISTORY_DAYS, loaded_history
+
+    days = sorted(day_files)
+    batch, line_errors = _read_batch(contract, day_files)
+    warehouse = Warehouse(settings)
+    ensure_raw_tables(warehouse)
+    batch[DUPLICATE_OF] = duplicate_of(batch, contract, warehouse, days)
+    outcome = validate(batch.rename(columns={LINE: "_file_line", "_row": LINE}), contract, settings.gx_dir)
+    if outcome.batch_errors:
+        names = ", ".join(str(p) for d in days for p in day_files[d])
+        raise BatchRejected(f"{span} ({names}): batch failed: " + "; ".join(outcome.batch_errors))
+    bad_rows = _with_duplicate_detail(outcome.row_failures, batch, contract)  # keyed by _row
+    history = loaded_history(warehouse, contract, days[0] - dt.timedelta(days=HISTORY_DAYS), days[-1])
+    loaded_at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
+    by_day = dict(tuple(batch.groupby(BATCH_DAY, sort=True)))
+    reports, writes = [], []
+    for day in days:
+        rows = by_day.get(pd.Timestamp(day), batch.iloc[0:0])
+        errors = [(path, e) for d, path, e in line_errors if d == day]
+        day_bad = {r: bad_rows[r] for r in rows["_row"] if r in bad_rows}
+        rejected = _judge_day(contract, day, day_files[day], rows, day_bad, errors, history, check_volume)
+        if rejected:
+            log.warning(rejected)
+            reports.append(LoadReport(contract.name, day, [FileReport(str(p)) for p in day_files[day]], rejected))
+            continue
+        bad_mask = rows["_row"].isin(list(day_bad))
+        good = _to_warehouse_rows(rows[~bad_mask], contract, day, loaded_at, settings)
+        quarantine = _quarantine_rows(rows[bad_mask], day_bad, errors, contract, day, loaded_at, settings)
+        writes += [(RAW_SCHEMA, contract.table, good, {"_batch_date": day}),
+                   (RAW_SCHEMA, QUARANTINE_TABLE, quarantine, {"source": contract.name, "batch_date": day})]
+        reports.append(_report(contract.name, day, day_files[day], rows, good, quarantine))
+    if writes:
+        warehouse.replace_partitions(writes)
+    for report in reports:
+        if not report.rejected:
+            log.info(report.summary())
+    return reports
+
+
+def _read_batch(contract: Contract, day_files: dict[dt.date, list[Path]]) -> tuple[pd.DataFrame, list]:
+    """Every file of every day as one frame of text plus parsed twins; line errors with their day and file."""
     days = sorted(day_files)
     frames, line_errors = [], []
     for day in days:
@@ -138,60 +188,31 @@ def load_days(source: str, day_files: dict[dt.date, list[Path]], settings: Setti
     raw = pd.concat(frames, ignore_index=True)
     if raw.empty and len(days) == 1:
         files = day_files[days[0]]
-        raise BatchRejected(f"{', '.join(map(str, files))}: no data rows for {source} on {days[0]}")
-
+        raise BatchRejected(f"{', '.join(map(str, files))}: no data rows for {contract.name} on {days[0]}")
     batch = _with_typed_values(raw, contract)
     batch[BATCH_DAY_END] = batch[BATCH_DAY] + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     batch["_row"] = range(len(batch))
-    outcome = validate(batch.rename(columns={LINE: "_file_line", "_row": LINE}), contract, settings.gx_dir)
-    if outcome.batch_errors:
-        names = ", ".join(str(p) for d in days for p in day_files[d])
-        raise BatchRejected(f"{source} {days[0]}{'..' + str(days[-1]) if len(days) > 1 else ''} ({names}): "
-                            "batch failed: " + "; ".join(outcome.batch_errors))
-    bad_rows = outcome.row_failures  # keyed by _row (unique across the batch's files)
+    return batch, line_errors
 
-    warehouse = Warehouse(settings)
-    ensure_raw_tables(warehouse)
-    history = loaded_history(warehouse, contract, days[0] - dt.timedelta(days=HISTORY_DAYS), days[-1])
-    loaded_at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
-    by_day = dict(tuple(batch.groupby(BATCH_DAY, sort=True)))
-    reports, writes = [], []
-    for day in days:
-        files = day_files[day]
-        rows = by_day.get(pd.Timestamp(day), batch.iloc[0:0])
-        errors = [(path, e) for d, path, e in line_errors if d == day]
-        day_bad = {r: bad_rows[r] for r in rows["_row"] if r in bad_rows}
-        rejected = None
-        n_bad, n_all = len(day_bad) + len(errors), len(rows) + len(errors)
-        if rows.empty:
-            rejected = f"{', '.join(map(str, files))}: no data rows for {source} on {day}"
-        elif n_bad > MAX_QUARANTINE_SHARE * n_all:
-            worst = Counter(r for reasons in day_bad.values() for r in reasons).most_common(3)
-            rejected = (f"{source} {day}: {n_bad} of {n_all} rows fail the contract (more than "
-                        f"{MAX_QUARANTINE_SHARE:.0%}); not loading. Most common: {worst}")
-        else:
-            stats = DayStats.of(rows, contract)
-            failed = check_day(contract, day, stats, history, check_volume=check_volume)
-            if failed:
-                rejected = f"{source} {day} ({', '.join(map(str, files))}): batch rejected: " + "; ".join(failed)
-            else:
-                history[day] = stats
-        if rejected:
-            log.warning(rejected)
-            reports.append(LoadReport(source, day, [FileReport(str(p)) for p in files], rejected=rejected))
-            continue
-        bad_mask = rows["_row"].isin(list(day_bad))
-        good = _to_warehouse_rows(rows[~bad_mask], contract, day, loaded_at, settings)
-        quarantine = _quarantine_rows(rows[bad_mask], day_bad, errors, contract, day, loaded_at, settings)
-        writes += [(RAW_SCHEMA, contract.table, good, {"_batch_date": day}),
-                   (RAW_SCHEMA, QUARANTINE_TABLE, quarantine, {"source": source, "batch_date": day})]
-        reports.append(_report(source, day, files, rows, good, quarantine))
-    if writes:
-        warehouse.replace_partitions(writes)
-    for report in reports:
-        if not report.rejected:
-            log.info(report.summary())
-    return reports
+
+def _judge_day(contract: Contract, day: dt.date, files: list[Path], rows: pd.DataFrame, day_bad: dict,
+               errors: list, history: dict, check_volume: bool) -> str | None:
+    """Why the day must not load (None: it may); an accepted day joins ``history`` for the next days."""
+    from ingest.batch_checks import DayStats, check_day
+
+    n_bad, n_all = len(day_bad) + len(errors), len(rows) + len(errors)
+    if rows.empty:
+        return f"{', '.join(map(str, files))}: no data rows for {contract.name} on {day}"
+    if n_bad > MAX_QUARANTINE_SHARE * n_all:
+        worst = Counter(r for reasons in day_bad.values() for r in reasons).most_common(3)
+        return (f"{contract.name} {day} ({', '.join(map(str, files))}): {n_bad} of {n_all} rows fail the contract "
+                f"(more than {MAX_QUARANTINE_SHARE:.0%}); not loading. Most common: {worst}")
+    stats = DayStats.of(rows, contract)
+    failed = check_day(contract, day, stats, history, check_volume=check_volume)
+    if failed:
+        return f"{contract.name} {day} ({', '.join(map(str, files))}): batch rejected: " + "; ".join(failed)
+    history[day] = stats
+    return None
 
 
 def _warehouse_fields(contract: Contract) -> list[Field]:
@@ -249,11 +270,13 @@ def _masked_raw_values(row: dict, contract: Contract, key: str) -> str:
     values = {}
     for f in contract.fields:
         value = row.get(f.name)
+        if value is not None and not isinstance(value, str) and pd.isna(value):
+            value = None    # a missing value is JSON null, never NaN (strict JSON readers reject NaN)
         if f.pseudonym_as and value is not None:
             values[f.pseudonym_as] = pseudonym(str(value), key)
         else:
             values[f.name] = value
-    return json.dumps(values, ensure_ascii=False, default=str)
+    return json.dumps(values, ensure_ascii=False, default=str, allow_nan=False)
 
 
 def _quarantine_rows(bad: pd.DataFrame, failures: dict[int, list[str]], line_errors: list[tuple[str, LineError]],
@@ -263,7 +286,7 @@ def _quarantine_rows(bad: pd.DataFrame, failures: dict[int, list[str]], line_err
         reasons = failures[row["_row"]]
         records.append({
             "source": contract.name, "batch_date": day, "source_file": row[FILE], "line": int(row[LINE]),
-            "expectation": reasons[0].split(": ", 1)[-1].split("(")[0], "reason": "; ".join(reasons),
+            "expectation": reasons[0].split(": ", 1)[-1].split("(")[0].strip(), "reason": "; ".join(reasons),
             "raw_values": _masked_raw_values(row, contract, settings.pseudonym_key), "quarantined_at": loaded_at,
         })
     for path, error in line_errors:

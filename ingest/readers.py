@@ -15,7 +15,9 @@ import pandas as pd
 
 from core.contracts import Contract
 
-ENCODINGS = ("utf-8", "cp949")  # cp949 is the superset of EUC-KR that Korean systems still emit
+# UTF-8 (a byte-order mark is allowed and dropped), then the Korean legacy encodings: EUC-KR, and CP949,
+# the superset of EUC-KR that Korean systems still emit. Nothing else is guessed.
+ENCODINGS = ("utf-8", "euc-kr", "cp949")
 LINE, FILE = "_line", "_source_file"
 
 
@@ -62,13 +64,62 @@ def check_columns(path: Path, contract: Contract, columns: list[str]) -> None:
 
 
 def _decode(path: Path) -> tuple[str, str]:
+    """The file's text and encoding; ``utf-8`` only for plain UTF-8 without a byte-order mark."""
     data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _decode_as(path, data[3:], "utf-8"), "utf-8-sig"
     for encoding in ENCODINGS:
         try:
-            return data.decode(encoding), encoding
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise BatchRejected(f"{path}: not valid text in any of {', '.join(ENCODINGS)}")
+        if encoding == "cp949":
+            _check_plausible_cp949(path, text)
+        return text, encoding
+    raise BatchRejected(f"{path}: not valid text in any of {', '.join(ENCODINGS)} (re-send it as UTF-8)")
+
+
+def _decode_as(path: Path, data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise BatchRejected(f"{path}: starts with a UTF-8 byte-order mark but byte {exc.start + 3} is not UTF-8") from None
+
+
+def _check_plausible_cp949(path: Path, text: str) -> None:
+    """CP949 decodes almost any byte pair after a high byte, so Latin-1 'Äpfel' would read as '훡fel'.
+
+    Text that is not EUC-KR decodes as CP949 only through its extension syllables; real Korean text has
+    more common (EUC-KR) characters than extension ones. Mostly extension syllables mean another encoding."""
+    distinct = sorted(c for c in set(text) if ord(c) > 127)
+    extension = [c for c in distinct if not _in_euc_kr(c)]
+    if extension and len(extension) > len(distinct) - len(extension):
+        raise BatchRejected(
+            f"{path}: not UTF-8 or EUC-KR, and as CP949 it reads mostly as rare syllables "
+            f"({''.join(extension[:5])!r}): another encoding such as Latin-1? Re-send it as UTF-8")
+
+
+def _in_euc_kr(char: str) -> bool:
+    try:
+        # Python's codec spells syllables outside KS X 1001 as an 8-byte jamo sequence: not EUC-KR proper.
+        return len(char.encode("euc-kr")) == 2
+    except UnicodeEncodeError:
+        return False
+
+
+def check_complete(path: Path, text: str) -> None:
+    """A file that stops without its final newline was cut in transfer: refuse it, whatever it parses to."""
+    if text and not text.endswith("\n"):
+        raise BatchRejected(f"{path}: ends without a final newline (last line {text.count(chr(10)) + 1} cut short?): "
+                            "a truncated transfer; re-send the whole file")
+
+
+def check_last_line(path: Path, errors: list[LineError], last_line: int) -> None:
+    """A broken last line is how a truncated transfer usually ends: refuse the file instead of loading the rest."""
+    if any(e.line == last_line for e in errors):
+        reason = next(e.reason for e in errors if e.line == last_line)
+        raise BatchRejected(f"{path}: last line {last_line} is cut short ({reason}): a truncated transfer; "
+                            "re-send the whole file")
 
 
 def _read_csv(path: Path, contract: Contract) -> tuple[pd.DataFrame, list[LineError]]:
@@ -76,6 +127,7 @@ def _read_csv(path: Path, contract: Contract) -> tuple[pd.DataFrame, list[LineEr
     import pyarrow.csv as pacsv
 
     text, encoding = _decode(path)
+    check_complete(path, text)
     header_line = text.split("\n", 1)[0].rstrip("\r")
     if not header_line.strip():
         raise BatchRejected(f"{path}: line 1: empty header line")
@@ -97,6 +149,7 @@ def _read_csv(path: Path, contract: Contract) -> tuple[pd.DataFrame, list[LineEr
             column_types={c: pa.string() for c in columns}, strings_can_be_null=True, null_values=[""],
             quoted_strings_can_be_null=True),
     )
+    check_last_line(path, errors, text.count("\n"))
     frame = table.to_pandas()
     frame.columns = columns
     skipped = sorted(e.line for e in errors)
@@ -118,6 +171,7 @@ def _read_jsonl(path: Path, contract: Contract) -> tuple[pd.DataFrame, list[Line
     """DuckDB parses a clean file in one pass; a file with a bad line is parsed line by line instead,
     so every bad line can be quarantined with its number."""
     text, encoding = _decode(path)
+    check_complete(path, text)
     lines = text.splitlines()
     numbers = [n for n, raw in enumerate(lines, start=1) if raw.strip()]
     sample = [r for r in (_try_json(lines[n - 1]) for n in numbers[:1000]) if isinstance(r, dict)]
@@ -168,6 +222,7 @@ def _read_jsonl_by_line(path: Path, contract: Contract, lines: list[str]) -> tup
             continue
         records.append(record)
         numbers.append(number)
+    check_last_line(path, errors, len(lines))
     if not records:
         raise BatchRejected(f"{path}: no readable JSON object in the file")
     check_columns(path, contract, list(dict.fromkeys(k for r in records[:1000] for k in r)))

@@ -56,3 +56,12 @@ def test_raw_table_has_pseudonymised_columns_only(contract):
 def test_unknown_source_is_named():
     with pytest.raises(ValueError, match="unknown source 'boats'"):
         get_contract("boats")
+
+
+@pytest.mark.parametrize("contract", CONTRACTS.values(), ids=list(CONTRACTS))
+def test_every_number_has_a_finite_range(contract):
+    """Without a max, '1e999' parses as inf and passes a min-only range check."""
+    for field in contract.fields:
+        if field.dtype in ("int", "float"):
+            assert field.min_value is not None and field.max_value is not None, field.name
+            assert field.min_value < field.max_value < float("inf"), field.name

@@ -137,6 +137,7 @@ class AirflowService:
         for p in tree:
             with contextlib.suppress(psutil.NoSuchProcess):
                 p.kill()
+        psutil.wait_procs(tree, timeout=10)   # a killed process outside our children is gone only once reaped
         for process in self.processes.values():
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)

@@ -82,6 +82,14 @@ class Contract:
         return list(dict.fromkeys(f.warehouse_name for f in self.fields))
 
     @property
+    def warehouse_fields(self) -> list[Field]:
+        """One field per warehouse column (two raw fields may share a pseudonym column name)."""
+        seen: dict[str, Field] = {}
+        for f in self.fields:
+            seen.setdefault(f.warehouse_name, f)
+        return list(seen.values())
+
+    @property
     def file_name(self) -> str:
         return f"{self.name}.{self.fmt}"
 
@@ -214,6 +222,29 @@ INSPECTIONS = Contract(
               description="Extra duty assessed, KRW."),
     ),
 )
+
+# Field.warehouse_dtype -> SQL type spelled the same way on DuckDB and PostgreSQL.
+SQL_TYPES = {"string": "varchar", "int": "bigint", "float": "double precision", "date": "date", "timestamp": "timestamp"}
+
+# Columns every raw table carries beside its contract's: (SQL type, description).
+LINEAGE = {
+    "_batch_date": ("date", "Landing batch (day folder) the row was loaded from."),
+    "_source_file": ("varchar", "Landing file the row was read from."),
+    "_line": ("bigint", "Line (or record) number of the row in its landing file."),
+    "_loaded_at": ("timestamp", "When the ingest stage wrote the row to the warehouse."),
+}
+
+# raw.quarantine, written by the ingest stage beside the raw tables: (SQL type, description).
+QUARANTINE_COLUMNS = {
+    "source": ("varchar", "Data contract (source) the rejected row belongs to."),
+    "batch_date": ("date", "Landing batch (day folder) the row came from."),
+    "source_file": ("varchar", "Landing file the row was read from."),
+    "line": ("bigint", "Line (or record) number in the landing file."),
+    "expectation": ("varchar", "First failed expectation (or 'parse' for an unreadable line): the short reason."),
+    "reason": ("varchar", "Every failed expectation of the row, '; '-separated."),
+    "raw_values": ("varchar", "The row as landed (JSON), personal identifiers hashed as in the warehouse."),
+    "quarantined_at": ("timestamp", "When the ingest stage wrote the row to quarantine."),
+}
 
 CONTRACTS: dict[str, Contract] = {c.name: c for c in (DECLARATIONS, SHIPMENTS, TRAVELLERS, CCTV_EVENTS, INSPECTIONS)}
 

@@ -28,7 +28,8 @@ def wilson_interval(hits: float, n: float, confidence: float = 0.95) -> tuple[fl
     p = hits / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 or n hits the bound is exactly 0 or 1; float noise must not leave it at 0.9999999999999999.
+    return (0.0 if hits <= 0 else max(0.0, centre - half)), (1.0 if hits >= n else min(1.0, centre + half))
 
 
 def with_interval(name: str, hits: float, n: float, confidence: float = 0.95) -> dict[str, float]:

@@ -264,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "labels in it are ignored)")
     p.add_argument("--format", choices=("kcs",), default="kcs", help="format of --input (default kcs)")
     p.add_argument("--output", default=None, metavar="OUT.csv",
-                   help="with --input: write declaration_id,score,rank,selected,reasons here")
+                   help="with --input: write declaration_id,score,rank,selected,reasons,reason here")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("monitor", help="drift, volumes and hit rates of a scored day against the champion's "

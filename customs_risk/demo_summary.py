@@ -8,8 +8,8 @@ rates carry a 95 % Wilson interval, since one simulated day is a small sample.
 from __future__ import annotations
 
 import datetime as dt
-import math
 
+from core.intervals import wilson_interval
 from core.settings import Settings
 
 CHAMPION_KEYS = ("precision_at", "recall_at", "auc", "true_hit_rate", "unbiased_precision", "selected_at",
@@ -59,7 +59,7 @@ def champion_metrics(settings: Settings) -> dict:
             continue
         champion_run = client.get_run(version.run_id)
         run = champion_run.data
-        baselines = client.search_runs([champion_run.info.experiment_id],   # siblings (ml.evaluate.log_baselines)
+        baselines = client.search_runs([champion_run.info.experiment_id],   # siblings (ml.baselines.log_baselines)
                                        f"tags.train_run_id = '{version.run_id}'")
         out[lane] = {"version": version.version, "gate": version.tags.get("gate.decision", "not run"),
                      "compared_runs": [version.run_id] + [r.info.run_id for r in baselines
@@ -76,17 +76,8 @@ def experiment_ids(settings: Settings) -> dict[str, str]:
     return {lane: configure_mlflow(lane, settings) for lane in settings.lanes}
 
 
-def wilson(rate: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % Wilson interval of a proportion observed as ``rate`` on ``n`` trials."""
-    if n <= 0 or rate != rate:
-        return float("nan"), float("nan")
-    centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def _rate(rate: float, n: int) -> str:
-    lo, hi = wilson(rate, n)
+    lo, hi = wilson_interval(rate * n, n) if n and rate == rate else (float("nan"), float("nan"))
     return f"{rate:.3f} [{lo:.3f}-{hi:.3f}] on {n:,}" if n else "n/a (no picks)"
 
 

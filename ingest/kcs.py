@@ -117,6 +117,20 @@ def _label(fraud: str, critical: str) -> tuple[str, str] | tuple[str, None] | No
     return None  # not a label we understand: the record is staged with an empty result and quarantined
 
 
+def unique_item_ids(ids: list[str | None]) -> list[str | None]:
+    """Item ids as the importer names them: a Declaration ID found more than once in a file becomes
+    ``<id>-1``, ``<id>-2``, ... in file order; None (a malformed line) stays None."""
+    counts = Counter(i for i in ids if i is not None)
+    seen: Counter = Counter()
+    out = []
+    for item in ids:
+        if item is not None and counts[item] > 1:
+            seen[item] += 1
+            item = f"{item}-{seen[item]}"
+        out.append(item)
+    return out
+
+
 def stage_kcs_file(path: Path, settings: Settings, day_from: dt.date | None = None,
                    day_to: dt.date | None = None) -> tuple[KcsFileReport, dict[str, dict[dt.date, Path]]]:
     """Split one KCS file into per-day staged landing files; returns source -> day -> staged file."""
@@ -125,14 +139,12 @@ def stage_kcs_file(path: Path, settings: Settings, day_from: dt.date | None = No
     labelled = all(c in index for c in LABELS)
     report = KcsFileReport(str(path), labelled=labelled)
     id_col, date_col = index["Declaration ID"], index["Date"]
-    counts = Counter(r[id_col].strip() for r in rows if len(r) == len(header))
-    seen: Counter = Counter()
+    rows = [r for r in rows if r]
+    item_ids = unique_item_ids([r[id_col].strip() if len(r) == len(header) else None for r in rows])
     per_day: dict[dt.date, list[list[str]]] = defaultdict(list)
     labels: dict[dt.date, list[list[str]]] = defaultdict(list)
     day = None
-    for row in rows:
-        if not row:
-            continue
+    for row, item in zip(rows, item_ids):
         if len(row) == len(header):
             try:
                 day = dt.date.fromisoformat(row[date_col].strip())
@@ -143,11 +155,7 @@ def stage_kcs_file(path: Path, settings: Settings, day_from: dt.date | None = No
         if len(row) != len(header):
             per_day[day].append(row)   # stays malformed: the reader quarantines it
             continue
-        item = row[id_col].strip()
-        if counts[item] > 1:
-            seen[item] += 1
-            item = f"{item}-{seen[item]}"
-            report.renamed_ids += 1
+        report.renamed_ids += item != row[id_col].strip()
         values = [item if c == "Declaration ID" else row[index[c]] for c in KCS_COLUMNS]
         per_day[day].append(values)
         if labelled:

@@ -21,7 +21,7 @@ from core.settings import Settings, get_settings
 from core.warehouse import Warehouse
 from expectations.suites import (BATCH_DAY, BATCH_DAY_END, DUPLICATE_OF, day_part_column, is_typed, validate,
                                   value_column)
-from core.contracts import CONTRACTS, Contract, Field, get_contract
+from core.contracts import CONTRACTS, LINEAGE, QUARANTINE_COLUMNS, SQL_TYPES, Contract, get_contract
 from ingest.duplicates import duplicate_of, with_duplicate_detail as _with_duplicate_detail
 from ingest.lock import warehouse_lock
 from ingest.pseudonymise import check_key, pseudonymise_column
@@ -34,11 +34,6 @@ QUARANTINE_TABLE = "quarantine"
 # Above this share of bad rows the file is not "a few bad rows" but a broken feed: reject the batch.
 MAX_QUARANTINE_SHARE = 0.5
 
-_SQL_TYPES = {"string": "varchar", "int": "bigint", "float": "double precision", "date": "date",
-              "timestamp": "timestamp"}
-QUARANTINE_COLUMNS = {"source": "varchar", "batch_date": "date", "source_file": "varchar", "line": "bigint",
-                      "expectation": "varchar", "reason": "varchar", "raw_values": "varchar",
-                      "quarantined_at": "timestamp"}
 
 
 @dataclass
@@ -83,14 +78,14 @@ def landing_files(source: str, day: dt.date, settings: Settings) -> list[Path]:
 
 
 def raw_table_ddl(contract: Contract) -> str:
-    columns = [f"{f.warehouse_name} {_SQL_TYPES[f.warehouse_dtype]}" for f in _warehouse_fields(contract)]
-    columns += ["_batch_date date", "_source_file varchar", "_line bigint", "_loaded_at timestamp"]
+    columns = [f"{f.warehouse_name} {SQL_TYPES[f.warehouse_dtype]}" for f in contract.warehouse_fields]
+    columns += [f"{name} {dtype}" for name, (dtype, _) in LINEAGE.items()]
     return f"create table if not exists {RAW_SCHEMA}.{contract.table} ({', '.join(columns)})"
 
 
 def ensure_raw_tables(warehouse: Warehouse) -> None:
     """Create the raw tables from the contracts, so their types never depend on one day's data."""
-    quarantine = ", ".join(f"{k} {v}" for k, v in QUARANTINE_COLUMNS.items())
+    quarantine = ", ".join(f"{k} {dtype}" for k, (dtype, _) in QUARANTINE_COLUMNS.items())
     statements = [f"create schema if not exists {RAW_SCHEMA}"]
     statements += [raw_table_ddl(c) for c in CONTRACTS.values()]
     statements.append(f"create table if not exists {RAW_SCHEMA}.{QUARANTINE_TABLE} ({quarantine})")
@@ -215,15 +210,6 @@ def _judge_day(contract: Contract, day: dt.date, files: list[Path], rows: pd.Dat
     return None
 
 
-def _warehouse_fields(contract: Contract) -> list[Field]:
-    seen, fields = set(), []
-    for f in contract.fields:
-        if f.warehouse_name not in seen:
-            seen.add(f.warehouse_name)
-            fields.append(f)
-    return fields
-
-
 def _with_typed_values(raw: pd.DataFrame, contract: Contract) -> pd.DataFrame:
     """Add the parsed twin of every typed column; text that does not parse becomes null there."""
     frame = raw.copy()
@@ -243,7 +229,7 @@ def _with_typed_values(raw: pd.DataFrame, contract: Contract) -> pd.DataFrame:
 
 def _to_warehouse_rows(rows: pd.DataFrame, contract: Contract, day: dt.date, loaded_at, settings) -> pd.DataFrame:
     out = pd.DataFrame(index=rows.index)
-    for f in _warehouse_fields(contract):
+    for f in contract.warehouse_fields:
         if f.pseudonym_as:
             out[f.warehouse_name] = pseudonymise_column(rows[f.name], settings.pseudonym_key)
         elif f.dtype == "int":

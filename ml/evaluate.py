@@ -17,7 +17,7 @@ from core.settings import Settings
 from ml.features import predict
 from ml.metrics import TOP_K_PCTS, ranking_metrics, top_k_count
 from ml.oracle import get_oracle
-from ml.plots import log_figures, plot_importance, plot_patterns, plot_pr_curves
+from ml.plots import log_figures, plot_patterns
 from ml.selection import select_within_offices
 
 # Below this many random-sample labelled rows (audit + exploration) in a window, estimates from them are
@@ -239,81 +239,3 @@ def _log_patterns(lane: str, patterns: dict[str, dict[str, float]], days: list) 
 
     mlflow.log_dict({"window": f"{days[0]}..{days[-1]}", "patterns": patterns}, "patterns_found.json")
     log_figures({"plots/patterns_found.png": plot_patterns(lane, patterns, days)})
-
-
-def baseline_policies(lane: str, settings: Settings, window_frame: pd.DataFrame, truth: pd.DataFrame | None,
-                      features: list[str]) -> dict[str, np.ndarray]:
-    """Scores of the policies a model must beat on the same window: random, the historic rules (where
-    an oracle knows them) and the current champion (where it still fits the features)."""
-    import mlflow
-
-    from ml.registry import CHAMPION, current_alias
-
-    policies: dict[str, np.ndarray] = {"random": random_scores(window_frame, settings.seed)}
-    rule = rule_scores(window_frame, truth, settings.seed)
-    if rule is not None:
-        policies["rule"] = rule
-    champ = current_alias(settings, settings.model_name(lane), CHAMPION)
-    if champ is not None:
-        try:
-            policies[f"champion_v{champ.version}"] = predict(mlflow.xgboost.load_model(champ.uri), window_frame, features)
-        except Exception as exc:  # an incompatible champion is reported, not fatal to training
-            mlflow.set_tag("baseline_champion_error", str(exc)[:250])
-    return policies
-
-
-def comparison_key(lane: str, window: dict) -> str:
-    """The tag shared by a model run and its baselines: one lane, one out-of-time window."""
-    return f"{lane} {window['valid_start']}..{window['valid_end']}"
-
-
-def _sibling_run(lane: str, policy: str, comparison: str, params: dict, metrics: dict[str, float]) -> str:
-    """A top-level run beside the active training run (not its child), so the MLflow run list and its
-    chart view show model, rules and random side by side without expanding anything."""
-    import time
-
-    import mlflow
-    from mlflow.entities import Metric, Param
-
-    client, parent = mlflow.MlflowClient(), mlflow.active_run()
-    tags = {"lane": lane, "stage": "baseline", "policy": policy, "comparison": comparison,
-            "train_run_id": parent.info.run_id}
-    run = client.create_run(parent.info.experiment_id, run_name=f"baseline-{policy}-{comparison.split()[-1]}", tags=tags)
-    now = int(time.time() * 1000)
-    client.log_batch(run.info.run_id, metrics=[Metric(k, v, now, 0) for k, v in metrics.items()],
-                     params=[Param(k, str(v)) for k, v in params.items()])
-    client.set_terminated(run.info.run_id)
-    return run.info.run_id
-
-
-def log_baselines(lane: str, settings: Settings, window_frame: pd.DataFrame, truth: pd.DataFrame | None,
-                  model, features: list[str], window: dict) -> dict[str, dict]:
-    """Each baseline as a run on the same out-of-time window under the same metric names as the model,
-    a sibling of the active training run sharing its ``comparison`` tag (filter
-    ``tags.comparison = '<lane> <start>..<end>'`` in the MLflow UI); the PR curves and feature importance
-    as the training run's plots."""
-    import mlflow
-
-    comparison = comparison_key(lane, window)
-    mlflow.set_tags({"policy": "model", "comparison": comparison})
-    policies = baseline_policies(lane, settings, window_frame, truth, features)
-    results = {}
-    for policy, scores in policies.items():
-        metrics = finite(policy_metrics(window_frame, scores, settings, lane, truth))
-        _sibling_run(lane, policy, comparison, {"policy": policy, "valid_start": window["valid_start"],
-                                                "valid_end": window["valid_end"],
-                                                "capacity_pct": capacity_pct(settings, lane)}, metrics)
-        results[policy] = metrics
-
-    labelled = window_frame["label"].notna().to_numpy()
-    y = window_frame["label"].to_numpy(dtype=float, na_value=np.nan)[labelled]
-    model_scores = predict(model, window_frame, features)
-    curves = {"model": (y, model_scores[labelled])} | {p: (y, s[labelled]) for p, s in policies.items()}
-    log_figures({
-        "plots/pr_curve.png": plot_pr_curves(curves, float(np.mean(y)) if len(y) else float("nan"),
-                                             f"{lane}: PR on {window['valid_start']}..{window['valid_end']} (labelled)"),
-        "plots/feature_importance.png": plot_importance(model.get_booster(), f"{lane}: feature importance"),
-    })
-    per_office = policy_metrics(window_frame, model_scores, settings, lane, truth)
-    mlflow.log_dict({k: v for k, v in per_office.items() if "_office_" in k}, "per_office_at_capacity.json")
-    return results

@@ -3,7 +3,9 @@
 Feature columns are found by their prefix so a new dbt feature needs no Python change; the model
 signature then pins the set a given model version was trained on. ``f_`` columns are numbers; ``c_``
 columns are raw codes (HS6, declarant, countries, ...) that XGBoost splits on as native categories
-(cargo: KCS precision at 5 % 0.72 -> 0.74, at 1 % 0.84 -> 0.95; see docs/architecture.md).
+(cargo: KCS precision at 5 % 0.72 -> 0.74, at 1 % 0.84 -> 0.95; see docs/architecture.md). Exact declared
+values reach the model as numbers too: ``f_same_*`` (how earlier declarations of the same exact price,
+mass, ... ended; docs/warehouse.md), which carry what exact-value categories would, without a vocabulary.
 """
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ from datetime import date
 import pandas as pd
 
 from core.settings import Settings, get_settings
-from ml.evaluate import capacity_pct, finite, log_baselines, validation_metrics
+from ml.baselines import log_baselines
+from ml.evaluate import capacity_pct, finite, validation_metrics
 from ml.features import feature_columns, feature_table, load_features, predict
 from ml.fit import FIXED_ROUNDS, HYPERPARAMS, category_overrides, class_weight, fit_early_stopped, fit_fixed
 from ml.oracle import truth_for

@@ -139,9 +139,9 @@ def test_generated_dbt_files_match_contracts():
     assert not stale, f"run `python -m transform.dbt_sources`: stale {stale}"
     sources = dbt_sources.sources_dict()["sources"][0]
     assert {t["name"] for t in sources["tables"]} == {c.table for c in CONTRACTS.values()} | {"quarantine"}
-    from ingest.load import QUARANTINE_COLUMNS
+    from core.contracts import QUARANTINE_COLUMNS
     quarantine = next(t for t in sources["tables"] if t["name"] == "quarantine")
-    assert {c["name"]: c["data_type"] for c in quarantine["columns"]} == QUARANTINE_COLUMNS
+    assert {c["name"]: c["data_type"] for c in quarantine["columns"]} == {k: t for k, (t, _) in QUARANTINE_COLUMNS.items()}
     assert sources["config"]["loaded_at_field"] == "_loaded_at"
     staging = dbt_sources.STAGING_DIR
     assert {p.stem for p in staging.glob("stg_*.sql")} == {p.stem for p in staging.glob("stg_*.yml")} == {
@@ -408,12 +408,12 @@ def test_built_columns_follow_the_contracts_and_every_feature_is_described(setti
     """Staging views select exactly their contract's columns with its types (the casts are generated, not
     written); every feature column (f_*, c_*) the feature marts build has words in its yml, the reason
     texts of the desk, and no yml describes a feature the mart does not build."""
-    from ingest.load import QUARANTINE_COLUMNS
+    from core.contracts import QUARANTINE_COLUMNS
 
     load_raw(settings, {D1})
     transform.build(settings, select="+fct_express_features +fct_cargo_features +fct_traveller_features stg_quarantine")
     expected = {f"stg_{name}": _contract_staging_columns(contract) for name, contract in CONTRACTS.items()}
-    expected["stg_quarantine"] = dict(QUARANTINE_COLUMNS)
+    expected["stg_quarantine"] = {name: dtype for name, (dtype, _) in QUARANTINE_COLUMNS.items()}
     for model, columns in expected.items():
         built = _columns(settings, "staging", model)
         assert list(built) == list(columns), model

@@ -6,7 +6,8 @@ import datetime as dt
 import subprocess
 import sys
 
-from customs_risk.demo_summary import render, wilson
+from core.intervals import wilson_interval
+from customs_risk.demo_summary import render
 
 DAY = dt.date(2026, 3, 5)
 
@@ -35,9 +36,9 @@ def test_library_output_goes_to_the_log_and_the_summary_to_the_terminal(tmp_path
 
 
 def test_wilson_interval_matches_the_textbook_case():
-    lo, hi = wilson(0.5, 100)
+    lo, hi = wilson_interval(50, 100)
     assert round(lo, 4) == 0.4038 and round(hi, 4) == 0.5962
-    assert wilson(0.0, 10)[0] == 0.0 and wilson(1.0, 10)[1] == 1.0
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
 
 
 def test_summary_names_stages_rows_champions_selection_and_where_to_look(settings, tmp_path):
@@ -58,7 +59,7 @@ def test_summary_names_stages_rows_champions_selection_and_where_to_look(setting
     assert "ingest DAG" in text and "80 s" in text
     assert "shipments 8,000" in text and "shipments 3 (mostly weight_kg: between)" in text
     assert "v2" in text and "AUC 0.810" in text and "80 picks at capacity" in text
-    lo, hi = wilson(0.25, 40)
+    lo, hi = wilson_interval(10, 40)
     assert f"picks 0.250 [{lo:.3f}-{hi:.3f}] on 40" in text
     assert "40 of 2,000 items (36 by the model, 4 exploration)" in text
     assert "#/experiments/1?workflowType=machine_learning" in text

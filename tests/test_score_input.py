@@ -37,13 +37,14 @@ def test_scores_a_kcs_file_with_the_champion_and_ignores_its_labels(history, tmp
     traffic = pd.read_csv(VALID, dtype=str, keep_default_na=False).head(300)
     traffic.loc[:, "Fraud"] = "1"          # whatever the file says, no label may be used
     traffic.loc[:, "Critical Fraud"] = "2"
+    traffic.loc[7, "HS6 Code"] = "12AB"    # breaks the contract: quarantined, and the output says why
     path, out = tmp_path / "traffic.csv", tmp_path / "scored.csv"
     traffic.to_csv(path, index=False)
     before = Warehouse(settings).query_df("select count(*) as n from raw.inspections")["n"].iloc[0]
 
     assert main(["score", "--lane", "cargo", "--input", str(path), "--format", "kcs", "--output", str(out)]) == 0
     scored = pd.read_csv(out, dtype={"declaration_id": str})
-    assert list(scored.columns) == ["declaration_id", "score", "rank", "selected", "reasons"]
+    assert list(scored.columns) == ["declaration_id", "score", "rank", "selected", "reasons", "reason"]
     assert scored["declaration_id"].tolist() == traffic["Declaration ID"].tolist()   # one row each, file order
     ok = scored["score"].notna()      # rows the contract quarantined (a handful) have no features
     n = int(ok.sum())
@@ -53,8 +54,10 @@ def test_scores_a_kcs_file_with_the_champion_and_ignores_its_labels(history, tmp
     n_selected = -(-n * settings.capacity_share["cargo"] // 1)   # ceil
     assert scored["selected"].sum() == n_selected and not scored.loc[~ok, "selected"].any()
     assert scored.loc[scored["selected"], "rank"].max() == n_selected
-    assert scored.loc[scored["selected"], "reasons"].str.contains("f_").all()
+    assert scored.loc[scored["selected"], "reasons"].str.match(r"^[fc]_\w+=").all()
     assert scored.loc[~scored["selected"], "reasons"].isna().all()
+    assert scored.loc[ok, "reason"].isna().all() and scored.loc[~ok, "reason"].str.startswith("not scored: ").all()
+    assert "quarantined by the declarations contract" in scored.loc[7, "reason"] and "hs6" in scored.loc[7, "reason"]
 
     warehouse = Warehouse(settings)   # no leak: no outcome recorded, the feature rows carry no label
     assert warehouse.query_df("select count(*) as n from raw.inspections")["n"].iloc[0] == before
@@ -78,3 +81,22 @@ def test_input_needs_output_and_excludes_date(settings, tmp_path, capsys):
     assert "--output" in capsys.readouterr().err
     assert main(["score", "--lane", "cargo", "--input", "x.csv", "--output", "o.csv", "--date", "2021-01-04"]) == 1
     assert "not both" in capsys.readouterr().err
+
+
+def test_own_file_scores_equal_the_daily_warehouse_scores_of_the_same_rows(history, tmp_path):
+    """Bring-your-own scoring and the daily path (``score --date``) score the same feature rows with the
+    same champion: the same score for every declaration of the file."""
+    settings = history
+    traffic = pd.read_csv(VALID, dtype=str, keep_default_na=False).head(150)
+    path, out = tmp_path / "traffic.csv", tmp_path / "scored.csv"
+    traffic.to_csv(path, index=False)
+    assert main(["score", "--lane", "cargo", "--input", str(path), "--output", str(out)]) == 0
+    own = pd.read_csv(out, dtype={"declaration_id": str}).dropna(subset=["score"]).set_index("declaration_id")
+    days = sorted(traffic["Date"].unique())
+    for day in days:
+        assert main(["score", "--lane", "cargo", "--date", day]) == 0
+    daily = Warehouse(settings).query_df(
+        "select item_id, score from scoring.daily_selection where lane = 'cargo' and item_id in (select unnest(?))",
+        [own.index.tolist()]).set_index("item_id")
+    assert len(own) >= 140 and sorted(daily.index) == sorted(own.index)
+    pd.testing.assert_series_equal(daily["score"].loc[own.index], own["score"], check_names=False, rtol=1e-6)

@@ -159,7 +159,7 @@ def test_few_positives_train_fixed_rounds_without_search(world):
 
 
 def test_lift_over_held_out_days_sits_between_random_and_the_ceiling(world):
-    from simworld.lift import lane_lift
+    from simworld.lift import BAR_X_RULE, lane_lift, lift_table
 
     until = START + timedelta(days=10)
     result = lane_lift(LANE, world, until)
@@ -169,6 +169,13 @@ def test_lift_over_held_out_days_sits_between_random_and_the_ceiling(world):
     assert result["random"] < result["model"] <= result["ceiling_at_capacity"]
     assert result["rule_at_capacity"] <= result["rule"]       # the rules' own, smaller list is purer
     assert set(result["patterns"]) == {"route"} and len(result["per_day"]) == 5
+    # The bar compares at the same capacity, with the perfect-ranking ceiling beside it.
+    assert result["x_rule_at_capacity"] == pytest.approx(result["model"] / result["rule_at_capacity"])
+    assert result["share_of_ceiling"] == pytest.approx(result["model"] / result["ceiling_at_capacity"])
+    row = lift_table({LANE: result}).splitlines()[1].split()
+    assert row[0] == LANE and float(row[3]) == pytest.approx(result["x_rule_at_capacity"], abs=0.005)
+    assert row[4] == ("yes" if result["x_rule_at_capacity"] >= BAR_X_RULE else "NO")
+    assert float(row[5]) == pytest.approx(result["ceiling_at_capacity"], abs=0.0005)
 
 
 def _office_day_sizes(until: date) -> list[int]:

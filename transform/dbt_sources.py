@@ -22,34 +22,13 @@ from typing import Any
 import yaml
 
 from core.settings import PROJECT_ROOT
-from core.contracts import CONTRACTS, Contract, Field
+from core.contracts import CONTRACTS, LINEAGE, QUARANTINE_COLUMNS, SQL_TYPES, Contract, Field
 
 STAGING_DIR = PROJECT_ROOT / "dbt_project" / "models" / "staging"
 SOURCES_FILE = STAGING_DIR / "__sources.yml"
 
-# Field.warehouse_dtype -> SQL type spelled the same way on DuckDB and PostgreSQL.
-SQL_TYPES = {"string": "varchar", "int": "bigint", "float": "double precision", "date": "date", "timestamp": "timestamp"}
-
-LINEAGE = {
-    "_batch_date": ("date", "Landing batch (day folder) the row was loaded from."),
-    "_source_file": ("varchar", "Landing file the row was read from."),
-    "_line": ("bigint", "Line (or record) number of the row in its landing file."),
-    "_loaded_at": ("timestamp", "When the ingest stage wrote the row to the warehouse."),
-}
 # Lineage columns carried into staging, under these names.
 STAGING_LINEAGE = {"_batch_date": "batch_date", "_loaded_at": "loaded_at"}
-
-# raw.quarantine, written by ingest.load beside the raw tables (QUARANTINE_COLUMNS there; a test checks they agree).
-QUARANTINE_COLUMNS = {
-    "source": ("varchar", "Data contract (source) the rejected row belongs to."),
-    "batch_date": ("date", "Landing batch (day folder) the row came from."),
-    "source_file": ("varchar", "Landing file the row was read from."),
-    "line": ("bigint", "Line (or record) number in the landing file."),
-    "expectation": ("varchar", "First failed expectation (or 'parse' for an unreadable line): the short reason."),
-    "reason": ("varchar", "Every failed expectation of the row, '; '-separated."),
-    "raw_values": ("varchar", "The row as landed (JSON), personal identifiers hashed as in the warehouse."),
-    "quarantined_at": ("timestamp", "When the ingest stage wrote the row to quarantine."),
-}
 
 HEADER = (
     "# GENERATED from core/contracts.py by `python -m transform.dbt_sources`; do not edit by hand.\n"
@@ -64,20 +43,12 @@ def _description(f: Field) -> str:
     return text
 
 
-def _warehouse_fields(contract: Contract) -> list[Field]:
-    """One field per warehouse column (two raw fields may share a pseudonym column name)."""
-    seen: dict[str, Field] = {}
-    for f in contract.fields:
-        seen.setdefault(f.warehouse_name, f)
-    return list(seen.values())
-
-
 def sources_dict() -> dict[str, Any]:
     tables = []
     for contract in CONTRACTS.values():
         columns = [
             {"name": f.warehouse_name, "data_type": SQL_TYPES[f.warehouse_dtype], "description": _description(f)}
-            for f in _warehouse_fields(contract)
+            for f in contract.warehouse_fields
         ]
         columns += [{"name": name, "data_type": dtype, "description": text} for name, (dtype, text) in LINEAGE.items()]
         tables.append({"name": contract.table, "description": contract.description, "columns": columns})
@@ -125,7 +96,7 @@ def staging_models() -> list[dict[str, Any]]:
     models = []
     for contract in CONTRACTS.values():
         columns = []
-        for f in _warehouse_fields(contract):
+        for f in contract.warehouse_fields:
             column: dict[str, Any] = {"name": f.warehouse_name, "description": _description(f)}
             tests = _column_tests(contract, f)
             if tests:

@@ -1,6 +1,7 @@
 {{ config(materialized='incremental', unique_key='item_id') }}
 -- Point-in-time features of import declarations, one row per declaration item: only outcomes recorded
 -- before the declaration date (all history and 30/90/365-day windows) and traffic up to that day.
+-- f_same_* columns: how earlier declarations of the same exact declared values ended (int_cargo_value_priors).
 -- c_* columns are the declaration's raw codes, for the model to split on as native categories.
 -- What each column means: the yml beside. Incremental: see feature_rebuild_window (macros/features.sql).
 {%- set rebuild = feature_rebuild_window('cargo') %}
@@ -18,6 +19,10 @@ declarations as (
 ),
 
 {{ unit_value_reference('cargo', rebuild) }}
+
+exact_value_priors as (
+    select * from {{ ref('int_cargo_value_priors') }}
+),
 
 importer_seller_first_seen as (
     select importer_id, seller_id, min(declaration_date) as first_seen_date
@@ -53,6 +58,8 @@ final as (
         (coalesce(origin_indicator.n_prior_items_365d, 0) + 1.0)
             / (coalesce(origin.n_prior_items_365d, 0) + 6.0) as f_origin_indicator_consistency,
         lane_prior.prior_hit_rate as f_lane_prior_hit_rate,
+        -- how earlier declarations of the same exact declared values ended
+        {{- exact_value_feature_columns('exact_value_priors') }}
         {{ rebuild.loaded_through }} as inputs_loaded_at
     from items
     {{- unit_value_reference_join('cargo') }}
@@ -60,6 +67,7 @@ final as (
         on importer_seller_first_seen.importer_id = items.importer_id
         and importer_seller_first_seen.seller_id = items.seller_id
     {{- history_joins('cargo') }}
+    inner join exact_value_priors on exact_value_priors.item_id = items.declaration_id
 )
 
 select * from final

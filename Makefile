@@ -2,7 +2,7 @@
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 export CUSTOMS_RISK_HOME ?= $(CURDIR)/var
 
-.PHONY: setup demo test test-all bench bench-dbt bench-score docs manifest clean
+.PHONY: setup demo test test-all bench bench-dbt bench-score bench-day docs manifest airflow scaleout clean
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -28,6 +28,16 @@ bench-score: setup ; $(UV) run python -m bench.score_bench  # one full Korean da
 bench-dbt: setup
 	$(UV) run python -m bench.dbt_bench --history-cache var/bench/cache
 	$(UV) run python -m bench.train_bench
+
+# Airflow on the project home (UI on :8080, user admin, password in var/airflow/admin_password.json).
+airflow: setup ; $(UV) run customs-risk airflow
+# The same on Celery + Redis with PostgreSQL metadata and warehouse and an MLflow server (infra/scaleout.env).
+scaleout: setup ; $(UV) run customs-risk airflow --celery
+
+# One day landed on a history, run under the scheduler (landing watcher -> ingest -> transform -> train ->
+# score); stage and total times into bench/results.json "day". SCALE=1 is a full Korean day (the default).
+bench-day: setup
+	$(UV) run python -m bench.day_bench --scale $(or $(SCALE),1.0)
 
 docs: setup
 	$(UV) run customs-risk docs

@@ -43,6 +43,9 @@ class Settings:
     # Outcomes recorded since the champion's validation window that trigger a retrain between the
     # weekly ones (the train DAG also listens to the inspections Asset).
     retrain_min_new_labels: int = 1000
+    # How the transform DAG renders dbt: "model" (one task per model, a failure shows by name) or "layer"
+    # (three tasks: ten times fewer process starts, for small machines and the scheduler tests).
+    dbt_tasks: str = "model"
     # ``module:factory`` of a truth oracle (ml.oracle); empty in production, the simulated world's in the demo.
     oracle: str = ""
     # Exploration: every item an office could inspect keeps at least this chance of being explored.
@@ -139,6 +142,7 @@ class _Environment(BaseSettings):
     desk_url: str = Field("", pattern=r"^$|^(sqlite|postgresql(\+\w+)?)://", description="empty, sqlite:///PATH or postgresql://...")
     desk_secret: str = Field("", description="empty (a random key kept under the home) or a secret")
     lock_timeout_s: float = Field(600.0, ge=0, allow_inf_nan=False, description="seconds >= 0")
+    dbt_tasks: str = Field("model", pattern=r"^(model|layer)$", description="model or layer")
 
 
 class SettingsError(ValueError):
@@ -176,6 +180,7 @@ def get_settings() -> Settings:
         office_capacity=_office_capacity(),
         retrain_min_new_labels=env.retrain_min_new_labels,
         oracle=env.oracle,
+        dbt_tasks=env.dbt_tasks,
         exploration_min_propensity=env.exploration_min_propensity,
         psi_watch=env.psi_watch,
         psi_act=env.psi_act,

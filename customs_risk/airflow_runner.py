@@ -5,48 +5,46 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from core.settings import PROJECT_ROOT, Settings
+from core.settings import Settings
+from customs_risk.airflow_config import DAGS_FOLDER, airflow_env, write_config
 
-DAGS_FOLDER = PROJECT_ROOT / "dags"
+__all__ = ["DAGS_FOLDER", "airflow_env", "configure", "load_dag", "migrate", "run_dag"]
+POOL_SIZE = "1"   # DuckDB allows one writer per file
 
 
-def airflow_env(settings: Settings) -> dict[str, str]:
-    home = settings.airflow_home
-    return {
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
-        # Tasks call the same settings module; make sure they see this home even in a fresh process.
-        "CUSTOMS_RISK_HOME": str(settings.home),
-    }
+def migrate(settings: Settings, env: dict[str, str]) -> None:
+    """``airflow db migrate`` and the warehouse writer pool, once per home (the marker says it was done)."""
+    # One marker per metadata database: the scale-out points the same home at PostgreSQL.
+    url = env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "")
+    marker = settings.airflow_home / f".migrated-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
+    if marker.exists():
+        return
+    airflow = Path(sys.executable).with_name("airflow")
+    for command in (["db", "migrate"], ["pools", "set", "warehouse_writer", POOL_SIZE,
+                                        "Serialises warehouse writers (DuckDB: one writer per file)"]):
+        done = subprocess.run([str(airflow), *command], env={**os.environ, **env}, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"airflow {' '.join(command)} failed:\n{done.stderr[-3000:]}")
+    marker.touch()
 
 
 def configure(settings: Settings) -> None:
-    """Point this process's Airflow at the project home and create its metadata DB once."""
+    """Point this process's Airflow at the project home: write airflow.cfg, set the environment and
+    create the metadata DB once."""
     if "airflow" in sys.modules and os.environ.get("AIRFLOW_HOME") != str(settings.airflow_home):
         raise RuntimeError("Airflow was imported before customs_risk.airflow_runner.configure(); configure first")
-    os.environ.update(airflow_env(settings))
-    settings.airflow_home.mkdir(parents=True, exist_ok=True)
-    marker = settings.airflow_home / ".migrated"
-    if not marker.exists():
-        airflow = Path(sys.executable).with_name("airflow")
-        env = {**os.environ, **airflow_env(settings)}
-        for command in (["db", "migrate"], ["pools", "set", "warehouse_writer", "1",
-                                            "DuckDB allows one writer per file"]):
-            done = subprocess.run([str(airflow), *command], env=env, capture_output=True, text=True)
-            if done.returncode != 0:
-                raise RuntimeError(f"airflow {' '.join(command)} failed:\n{done.stderr[-3000:]}")
-        marker.touch()
+    quiet = {"logging_level": os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")}  # dag.test logs to the console
+    write_config(settings, **quiet)
+    env = airflow_env(settings, **quiet)
+    os.environ.update(env)
+    migrate(settings, env)
 
 
 def load_dag(dag_id: str):

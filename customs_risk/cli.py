@@ -134,6 +134,17 @@ def cmd_promote(args) -> None:
     print(json.dumps(result, indent=2, default=str))
 
 
+def cmd_airflow(args) -> None:
+    import logging
+
+    from core.settings import get_settings
+    from customs_risk.airflow_service import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if serve(get_settings(), port=args.port, celery=args.celery) != 0:
+        raise RuntimeError("Airflow stopped with an error")
+
+
 def cmd_docs(args) -> None:
     from transform.dbt_build import docs
 
@@ -267,6 +278,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lane", choices=LANES, required=True)
     p.add_argument("--rollback", action="store_true", help="put @previous_champion back as @champion")
     p.set_defaults(func=cmd_promote)
+
+    p = sub.add_parser("airflow", help="run Airflow (scheduler, DAG processor, triggerer, UI) on the project home "
+                                       "until Ctrl-C; new landing days then run through every DAG")
+    p.add_argument("--port", type=_positive, default=8080, help="port of the UI and API (default 8080)")
+    p.add_argument("--celery", action="store_true",
+                   help="the scale-out: CeleryExecutor + Redis, PostgreSQL metadata and warehouse, an MLflow "
+                        "server (addresses in infra/scaleout.env)")
+    p.set_defaults(func=cmd_airflow)
 
     p = sub.add_parser("docs", help="build the dbt docs (lineage) and print where they are")
     p.set_defaults(func=cmd_docs)

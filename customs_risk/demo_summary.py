@@ -178,6 +178,7 @@ def where_to_look(summary: dict, settings: Settings, day: dt.date, log_path) -> 
     if user:
         lines.append(f"    sign in as        {user['username']} (analyst, {user['lane']} office {user['office']}); "
                      f"password in {user['password_file']}")
-    lines += [f"  Airflow UI          AIRFLOW_HOME={settings.airflow_home} uv run airflow standalone",
+    lines += [f"  Airflow UI          uv run customs-risk airflow  (user admin, password in "
+              f"{settings.airflow_home / 'admin_password.json'})",
               f"  details of this run {log_path}  (metrics of every lane, Airflow, GE and dbt logs)"]
     return lines

@@ -15,10 +15,29 @@ def ingest(source: str, day: dt.date, settings: Settings | None = None, accept_s
     return load_day(source, day, settings or get_settings(), check_volume=not accept_short)
 
 
-def transform(select: str | None = None, settings: Settings | None = None) -> Any:
+def has_landing_files(source: str, day: dt.date, settings: Settings | None = None) -> bool:
+    from ingest.load import landing_files
+
+    return bool(landing_files(source, day, settings or get_settings()))
+
+
+def mark_landed(day: dt.date, settings: Settings | None = None) -> None:
+    """Record that ``day`` was ingested, so the landing watcher does not trigger it again."""
+    from customs_risk.landing import mark_seen, seen_dir
+
+    mark_seen(seen_dir((settings or get_settings()).airflow_home), [day])
+
+
+def transform(select: str | None = None, test_since: dt.date | None = None,
+              settings: Settings | None = None) -> Any:
+    """``dbt build``; with ``test_since`` (a DAG run's oldest business day) a light per-node build whose
+    tests read only the rows from that day on."""
     from transform.dbt_build import build
 
-    return build(settings or get_settings(), select=select)
+    if test_since is None:
+        return build(settings or get_settings(), select=select)
+    return build(settings or get_settings(), select=select, light=True,
+                 vars={"test_since": test_since.isoformat()})
 
 
 def train(lane: str, settings: Settings | None = None, as_of: dt.date | None = None,
@@ -68,6 +87,25 @@ def publish(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
     return publish_day(lane, day, settings or get_settings())
 
 
+def has_champion(lane: str, settings: Settings | None = None) -> bool:
+    from ml.registry import CHAMPION, current_alias
+
+    settings = settings or get_settings()
+    return current_alias(settings, settings.model_name(lane), CHAMPION) is not None
+
+
+def retrain_decision(lane: str, day: dt.date, settings: Settings | None = None) -> tuple[bool, str]:
+    """(retrain for this business day?, why): no champion yet, the weekly retrain (Mondays of
+    traffic, not of the wall clock, so a backfill retrains as the live service would), or enough
+    new labels since the champion's validation window or drift beyond the act threshold (ml.retrain_policy)."""
+    from ml.retrain_policy import retrain_decision as label_decision
+
+    settings = settings or get_settings()
+    if not has_champion(lane, settings):
+        return True, f"{lane} has no champion yet"
+    if day.weekday() == 0:
+        return True, f"weekly retrain ({day} is a Monday)"
+    return label_decision(lane, settings)
 def monitor(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
     """Monitor a scored day (the score DAG's task after ``score``): drift against the champion's
     training window, volumes, weekly hit rates; an 'act' level makes the retrain policy retrain."""

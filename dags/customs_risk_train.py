@@ -1,65 +1,85 @@
-"""Retraining per lane in three steps: train (register as @challenger) -> validate (the gate against
-@champion, verdict tagged on the version) -> promote (move @champion, keep @previous_champion).
-Runs weekly, and when new inspection outcomes land: such a run retrains a lane only once enough
-outcomes were recorded after its champion's validation window (CUSTOMS_RISK_RETRAIN_MIN_NEW_LABELS).
-A lane with too little labelled data, or too few new labels, is skipped, not failed."""
+"""Retraining per lane after each transform, when the retrain policy says so (no champion yet, the weekly
+retrain on Mondays of traffic, or enough new labels: customs_risk.stages.retrain_decision), in three
+steps: train (register @challenger) -> validate (the gate against @champion) -> promote. A lane not due,
+or with too little labelled data, is skipped, not failed. Then MODELS tells the score DAG which champion
+serves the day, whether or not it changed."""
 from __future__ import annotations
 
-import pendulum
-from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+import logging
 
-from customs_risk.assets import RAW
+from airflow.sdk import dag, get_current_context, task
+
 from core.settings import get_settings
+from customs_risk.assets import LABELS, MODELS, WAREHOUSE_POOL
+from customs_risk.dag_defaults import business_days, dag_kwargs
+
+log = logging.getLogger(__name__)
 
 
-def _train(lane: str, triggering_asset_events=None) -> dict:
-    """Airflow passes ``triggering_asset_events`` (empty on the weekly run)."""
+def _decide(lane: str) -> dict:
+    """{"day", "why"} when the lane is due; skips the lane's train, validate and promote otherwise."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from customs_risk.stages import retrain_decision
+
+    day = business_days(get_current_context())[-1]
+    retrain, why = retrain_decision(lane, day)
+    if not retrain:
+        raise AirflowSkipException(f"{lane}: not retrained: {why}")
+    log.info("%s: retraining for %s: %s", lane, day, why)
+    return {"day": day.isoformat(), "why": why}
+
+
+def _train(lane: str, decision: dict) -> dict:
+    """Train on the items up to the decided business day (a rerun of the day trains on the same data)."""
+    import datetime as dt
+
     from airflow.sdk.exceptions import AirflowSkipException
 
     from customs_risk.stages import train
     from ml.train import NotEnoughDataError
 
-    if triggering_asset_events:      # new inspection outcomes, not the weekly run
-        from ml.retrain_policy import retrain_decision
-
-        retrain, why = retrain_decision(lane, get_settings())
-        if not retrain:
-            raise AirflowSkipException(f"{lane}: not retrained: {why}")
-        print(f"{lane}: retraining: {why}")
     try:
-        result = train(lane)
+        result = train(lane, as_of=dt.date.fromisoformat(decision["day"]))
     except NotEnoughDataError as exc:
         raise AirflowSkipException(str(exc)) from exc
-    print(f"{lane}: model version {result.get('model_version')} aliases {result.get('aliases')} metrics {result.get('metrics')}")
+    log.info("%s: model version %s aliases %s metrics %s", lane, result.get("model_version"),
+             result.get("aliases"), result.get("metrics"))
     return {k: v for k, v in result.items() if k in ("run_id", "model_version")}
 
 
 def _validate(lane: str, trained: dict) -> dict:
-    from customs_risk.stages import validate as validate_challenger
+    from customs_risk.stages import validate
 
-    verdict = validate_challenger(lane)
-    print(f"{lane}: gate {'passed' if verdict['passed'] else 'failed'} for version {verdict['challenger_version']}: {verdict['reason']}")
+    verdict = validate(lane)
+    log.info("%s: gate %s for version %s: %s", lane, "passed" if verdict["passed"] else "failed",
+             verdict["challenger_version"], verdict["reason"])
     return {"passed": verdict["passed"], "challenger_version": verdict["challenger_version"]}
 
 
 def _promote(lane: str, verdict: dict) -> dict:
     from customs_risk.stages import promote
 
-    result = promote(lane, validate=False)
-    print(f"{lane}: champion v{result.get('champion_version')}, promoted {result.get('promoted')}: {result.get('reason')}")
+    result = promote(lane, validate=False)   # the validate task just ran the gate
+    log.info("%s: champion v%s, promoted %s: %s", lane, result.get("champion_version"), result.get("promoted"),
+             result.get("reason"))
     return {k: v for k, v in result.items() if isinstance(v, (int, float, str, bool)) or v is None}
 
 
-@dag(dag_id="customs_risk_train",
-     schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 2 * * 1", timezone="UTC"),
-                                  assets=RAW["inspections"]),
-     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, max_active_runs=1,
-     tags=["customs-risk", "ml"], doc_md=__doc__)
+def _publish() -> None:
+    context = get_current_context()
+    for asset in MODELS.values():
+        context["outlet_events"][asset].extra = {"day": business_days(context)[-1].isoformat()}
+
+
+@dag(dag_id="customs_risk_train", schedule=[LABELS], **dag_kwargs(__doc__, "ml"))
 def customs_risk_train():
+    publish = task(task_id="publish_models", outlets=list(MODELS.values()), trigger_rule="all_done")(_publish)()
     for lane in get_settings().lanes:   # the lanes this deployment runs (CUSTOMS_RISK_LANES)
-        trained = task(task_id=f"train_{lane}")(_train)(lane)
-        verdict = task(task_id=f"validate_{lane}")(_validate)(lane, trained)
-        task(task_id=f"promote_{lane}")(_promote)(lane, verdict)
+        decision = task(task_id=f"decide_{lane}", pool=WAREHOUSE_POOL)(_decide)(lane)
+        trained = task(task_id=f"train_{lane}", pool=WAREHOUSE_POOL)(_train)(lane, decision)
+        verdict = task(task_id=f"validate_{lane}", pool=WAREHOUSE_POOL)(_validate)(lane, trained)
+        task(task_id=f"promote_{lane}", pool=WAREHOUSE_POOL)(_promote)(lane, verdict) >> publish
 
 
 dag = customs_risk_train()

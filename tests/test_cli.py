@@ -16,7 +16,7 @@ def run_cli(*args: str, env=None) -> subprocess.CompletedProcess:
 
 def test_help_lists_every_stage():
     text = build_parser().format_help()
-    for command in ("simulate", "ingest", "transform", "train", "score", "demo"):
+    for command in ("simulate", "ingest", "transform", "train", "score", "demo", "airflow"):
         assert command in text
 
 
@@ -26,6 +26,7 @@ def test_help_lists_every_stage():
     (["simulate", "--start", "2026-03-02", "--scale", "7"], "scale must be in (0, 2]"),
     (["simulate", "--start", "2026-03-02", "--days", "0"], "must be a whole number >= 1"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["airflow", "--port", "http"], "must be a whole number >= 1"),
 ])
 def test_wrong_arguments_get_one_line(args, message):
     done = run_cli(*args)

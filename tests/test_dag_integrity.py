@@ -7,11 +7,17 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
+from core.settings import Settings
 from customs_risk.airflow_runner import DAGS_FOLDER, airflow_env
 
 HEAVY = ("pandas", "xgboost", "mlflow", "great_expectations", "dbt", "duckdb", "sklearn")
 MAX_PARSE_SECONDS = 0.5
-EXPECTED_DAGS = {"customs_risk_ingest", "customs_risk_transform", "customs_risk_train", "customs_risk_score"}
+EXPECTED_DAGS = {"customs_risk_landing", "customs_risk_ingest", "customs_risk_transform", "customs_risk_train",
+                 "customs_risk_score"}
+# Tasks that touch no warehouse: they need no slot of the writer pool.
+OUTSIDE_POOL = {"landed_days", "trigger_ingest", "publish_features", "publish_models"}
 
 PROBE = textwrap.dedent("""
     import importlib.util, json, pathlib, sys, time
@@ -29,16 +35,31 @@ PROBE = textwrap.dedent("""
     bag = DagBag(dag_folder=str(folder))
     out["errors"] = {k: str(v) for k, v in bag.import_errors.items()}
     out["dags"] = sorted(bag.dag_ids)
+    out["defaults"] = {dag_id: {"catchup": dag.catchup, "max_active_runs": dag.max_active_runs,
+                                "tasks": {t.task_id: {"retries": t.retries, "retry_delay": t.retry_delay.total_seconds(),
+                                                      "timeout": bool(t.execution_timeout), "pool": t.pool,
+                                                      "on_failure": bool(t.on_failure_callback)}
+                                          for t in dag.tasks}}
+                       for dag_id, dag in bag.dags.items()}
     print(json.dumps(out))
 """)
 
 
-def test_dag_files_parse_fast_clean_and_light(settings):
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory) -> dict:
+    """Parse the DAG folder once, in a fresh interpreter (as Airflow's DAG processor would), on a fresh home."""
+    home = tmp_path_factory.mktemp("home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMS_RISK_")}
+    env["CUSTOMS_RISK_HOME"] = str(home)
+    settings = Settings(home=home, warehouse_url="duckdb:///unused", mlflow_tracking_uri="", pseudonym_key="")
     done = subprocess.run([sys.executable, "-c", PROBE, str(DAGS_FOLDER), ",".join(HEAVY)],
-                          env={**os.environ, **airflow_env(settings)},
-                          capture_output=True, text=True, timeout=300)
+                          env={**env, **airflow_env(settings)}, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_dag_files_parse_fast_clean_and_light(probe):
+    result = probe
     for name, seconds in result["files"].items():
         print(f"parse time {name}: {seconds * 1000:.1f} ms")
     assert result["errors"] == {}
@@ -46,3 +67,15 @@ def test_dag_files_parse_fast_clean_and_light(settings):
     assert result["heavy"] == [], f"heavy modules imported at DAG parse time: {result['heavy']}"
     slow = {k: v for k, v in result["files"].items() if v > MAX_PARSE_SECONDS}
     assert not slow, f"DAG files slower than {MAX_PARSE_SECONDS}s to parse: {slow}"
+
+
+def test_every_dag_has_operational_defaults_and_writers_in_the_pool(probe):
+    defaults = probe["defaults"]
+    assert set(defaults) == EXPECTED_DAGS
+    for dag_id, dag in defaults.items():
+        assert dag["catchup"] is False and dag["max_active_runs"] == 1, dag_id
+        for task_id, task in dag["tasks"].items():
+            where = f"{dag_id}.{task_id}"
+            assert task["retries"] >= 1 and task["retry_delay"] > 0 and task["timeout"] and task["on_failure"], where
+            if task_id not in OUTSIDE_POOL:
+                assert task["pool"] == "warehouse_writer", where

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import sys
 
+from core.contracts import CONTRACTS
 from core.settings import LANES
+from customs_risk import commands
 
-SOURCES = ("declarations", "shipments", "travellers", "cctv_events", "inspections")
+SOURCES = tuple(CONTRACTS)
 
 
 def _date(text: str) -> dt.date:
@@ -35,182 +36,6 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def _days(start: dt.date, end: dt.date | None) -> list[dt.date]:
-    end = end or start
-    if end < start:
-        raise ValueError(f"--to {end} is before --date {start}")
-    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-
-
-def cmd_simulate(args) -> None:
-    from customs_risk.demo import simulate
-
-    written = simulate(args.start, args.days, args.scale)
-    for day_files in written:
-        for source, path in day_files.items():
-            print(f"{source}: {path}")
-
-
-def cmd_ingest(args) -> None:
-    """Every source of every day asked for, even after a refusal; refusals are listed, then the exit is 1."""
-    from core.settings import get_settings
-    from customs_risk.stages import ingest
-    from ingest.pseudonymise import check_key
-    from ingest.readers import BatchRejected
-
-    days = _days(args.date, args.to)
-    settings = get_settings()
-    check_key(settings)          # before any source is written
-    sources = SOURCES if args.source == "all" else (args.source,)
-    refused = []
-    for day in days:
-        for source in sources:
-            try:
-                print(ingest(source, day, settings, accept_short=args.accept_short).summary())
-            except BatchRejected as exc:
-                refused.append(str(exc).strip().splitlines()[0])
-    _raise_refusals(refused, f"{len(days) * len(sources)} source days")
-
-
-def _raise_refusals(refused: list[str], out_of: str) -> None:
-    """All refusals but the last on stderr, the last as the command's error (one line each, exit 1)."""
-    from ingest.readers import BatchRejected
-
-    for line in refused[:-1]:
-        print(f"customs-risk: refused: {line}", file=sys.stderr)
-    if refused:
-        more = f" ({len(refused)} of {out_of} refused, listed above)" if len(refused) > 1 else ""
-        raise BatchRejected(refused[-1] + more)
-
-
-def cmd_transform(args) -> None:
-    from customs_risk.stages import transform
-
-    transform(select=args.select)
-    print("dbt build succeeded")
-
-
-def cmd_train(args) -> None:
-    from customs_risk.stages import train
-
-    result = train(args.lane, as_of=args.as_of)
-    print(json.dumps({k: result[k] for k in ("model_name", "model_version", "aliases", "run_id", "metrics")
-                      if k in result}, indent=2, default=str))
-
-
-def cmd_score(args) -> None:
-    if args.input is not None:
-        from pathlib import Path
-
-        from customs_risk.score_file import score_input
-
-        if args.date is not None:
-            raise ValueError("give either --date (a day of warehouse traffic) or --input FILE, not both")
-        if args.output is None:
-            raise ValueError("--input needs --output OUT.csv")
-        result = score_input(args.lane, Path(args.input), Path(args.output), fmt=args.format)
-        print(json.dumps(result, indent=2, default=str))
-        return
-    if args.date is None:
-        raise ValueError("give --date YYYY-MM-DD (or --input FILE --output OUT.csv)")
-    from customs_risk.stages import score
-
-    result = score(args.lane, args.date)
-    print(json.dumps({k: v for k, v in result.items() if k != "csv_offices"}, indent=2, default=str))
-
-
-def cmd_monitor(args) -> None:
-    from customs_risk.stages import monitor
-
-    for day in _days(args.date, args.to):
-        result = monitor(args.lane, day)
-        print(json.dumps({k: v for k, v in result.items() if k != "numbers"}, indent=2, default=str))
-
-
-def cmd_promote(args) -> None:
-    from customs_risk.stages import promote
-
-    result = promote(args.lane, rollback=args.rollback)
-    print(json.dumps(result, indent=2, default=str))
-
-
-def cmd_airflow(args) -> None:
-    import logging
-
-    from core.settings import get_settings
-    from customs_risk.airflow_service import serve
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    if serve(get_settings(), port=args.port, celery=args.celery) != 0:
-        raise RuntimeError("Airflow stopped with an error")
-
-
-def cmd_docs(args) -> None:
-    from transform.dbt_build import docs
-
-    print(f"dbt docs: {docs()}")
-
-
-def cmd_demo(args) -> None:
-    from customs_risk.demo import run_demo
-
-    run_demo(days=args.days, scale=args.scale, start=args.start)
-
-
-def cmd_import(args) -> None:
-    from pathlib import Path
-
-    from ingest.kcs import import_kcs
-    from ingest.readers import BatchRejected
-
-    if args.day_from and args.day_to and args.day_to < args.day_from:
-        raise ValueError(f"--day-to {args.day_to} is before --day-from {args.day_from}")
-    reports = import_kcs([Path(p) for p in args.paths], day_from=args.day_from, day_to=args.day_to,
-                         check_volume=args.check_volume)
-    failed = []
-    for report in reports:
-        if report.error:
-            failed.append(f"{report.file}: {report.error}" if not report.error.startswith(report.file)
-                          else report.error)
-        else:
-            print(report.summary())
-    rejected_days = sum(len(r.rejected_days) for r in reports if not r.error)
-    _raise_refusals(failed, f"{len(reports)} files")
-    if rejected_days:
-        raise BatchRejected(f"{rejected_days} source days rejected by batch rules (listed above)")
-
-
-def cmd_desk(args) -> None:
-    from customs_risk.desk.serve import serve
-
-    print(f"risk desk: http://{args.host}:{args.port}/  (sign in with a user from `customs-risk users add`)")
-    serve(args.host, args.port, workers=args.workers)
-
-
-def cmd_users_add(args) -> None:
-    from core.settings import get_settings
-    from customs_risk.desk.auth import add_user
-    from customs_risk.desk.store import Store
-
-    if not args.password_stdin:
-        raise ValueError("give the password on standard input with --password-stdin (never on the command line)")
-    password = sys.stdin.readline().rstrip("\r\n")
-    settings = get_settings()
-    created = add_user(Store(settings.desk_url), args.name.strip().lower(), args.role, args.office, args.lane,
-                       password, by="cli")
-    scope = ", ".join(f"{k} {v}" for k, v in (("office", args.office), ("lane", args.lane)) if v)
-    print(f"user {args.name} {'added' if created else 'updated'}: {args.role}" + (f" ({scope})" if scope else ""))
-
-
-def cmd_users_list(args) -> None:
-    from core.settings import get_settings
-    from customs_risk.desk.store import Store
-
-    for user in Store(get_settings().desk_url).all_users():
-        print(f"{user['username']}\t{user['role']}\t{user['lane'] or '-'}\t{user['office'] or '-'}\t"
-              f"{'active' if user['active'] else 'disabled'}")
-
-
 def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
@@ -232,12 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
                     "CUSTOMS_RISK_* environment variables (see core/settings.py).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _stage_commands(sub)
+    _service_commands(sub)
+    _desk_commands(sub)
+    return parser
 
+
+def _stage_commands(sub) -> None:
+    """simulate, ingest, transform, train, score, monitor, promote: one stage each."""
     p = sub.add_parser("simulate", help="write simulated landing files (and the simulator's truth) for N days")
     p.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
     p.add_argument("--days", type=_positive, default=1, help="number of days (default 1)")
     p.add_argument("--scale", type=_scale, default=None, help="share of a full Korean day (default 0.01)")
-    p.set_defaults(func=cmd_simulate)
+    p.set_defaults(func=commands.cmd_simulate)
 
     p = sub.add_parser("ingest", help="validate and load a day's landing files into the warehouse")
     p.add_argument("--source", choices=("all", *SOURCES), default="all", help="which source (default all)")
@@ -245,16 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", type=_date, default=None, help="last day of a range to backfill, YYYY-MM-DD")
     p.add_argument("--accept-short", action="store_true",
                    help="load a day whose volume is far below the source's recent days (a real quiet day)")
-    p.set_defaults(func=cmd_ingest)
+    p.set_defaults(func=commands.cmd_ingest)
 
     p = sub.add_parser("transform", help="dbt build: staging, intermediate, marts and feature tables")
     p.add_argument("--select", default=None, help="dbt selector, e.g. path:models/staging")
-    p.set_defaults(func=cmd_transform)
+    p.set_defaults(func=commands.cmd_transform)
 
     p = sub.add_parser("train", help="train a lane's model, log it to MLflow and register it")
     p.add_argument("--lane", choices=LANES, required=True)
     p.add_argument("--as-of", type=_date, default=None, help="use only items up to this day")
-    p.set_defaults(func=cmd_train)
+    p.set_defaults(func=commands.cmd_train)
 
     p = sub.add_parser("score", help="score a day's traffic with the lane's @champion and select within capacity")
     p.add_argument("--lane", choices=LANES, required=True)
@@ -265,36 +97,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("kcs",), default="kcs", help="format of --input (default kcs)")
     p.add_argument("--output", default=None, metavar="OUT.csv",
                    help="with --input: write declaration_id,score,rank,selected,reasons,reason here")
-    p.set_defaults(func=cmd_score)
+    p.set_defaults(func=commands.cmd_score)
 
     p = sub.add_parser("monitor", help="drift, volumes and hit rates of a scored day against the champion's "
                                        "training window; writes the monitoring tables and an HTML report")
     p.add_argument("--lane", choices=LANES, required=True)
     p.add_argument("--date", type=_date, required=True, help="the scored day to monitor, YYYY-MM-DD")
     p.add_argument("--to", type=_date, default=None, help="last day of a range, YYYY-MM-DD")
-    p.set_defaults(func=cmd_monitor)
+    p.set_defaults(func=commands.cmd_monitor)
 
     p = sub.add_parser("promote", help="validate a lane's @challenger against @champion and promote it if the gate passes")
     p.add_argument("--lane", choices=LANES, required=True)
     p.add_argument("--rollback", action="store_true", help="put @previous_champion back as @champion")
-    p.set_defaults(func=cmd_promote)
+    p.set_defaults(func=commands.cmd_promote)
 
+
+def _service_commands(sub) -> None:
+    """airflow, docs, demo, import: running and looking at the whole pipeline."""
     p = sub.add_parser("airflow", help="run Airflow (scheduler, DAG processor, triggerer, UI) on the project home "
                                        "until Ctrl-C; new landing days then run through every DAG")
     p.add_argument("--port", type=_positive, default=8080, help="port of the UI and API (default 8080)")
     p.add_argument("--celery", action="store_true",
                    help="the scale-out: CeleryExecutor + Redis, PostgreSQL metadata and warehouse, an MLflow "
                         "server (addresses in infra/scaleout.env)")
-    p.set_defaults(func=cmd_airflow)
+    p.set_defaults(func=commands.cmd_airflow)
 
     p = sub.add_parser("docs", help="build the dbt docs (lineage) and print where they are")
-    p.set_defaults(func=cmd_docs)
+    p.set_defaults(func=commands.cmd_docs)
 
     p = sub.add_parser("demo", help="simulate a few days and run every DAG with Airflow, then print a summary")
     p.add_argument("--days", type=_positive, default=None, help="days to simulate (default 7)")
     p.add_argument("--scale", type=_scale, default=None, help="share of a full Korean day (default 0.01)")
     p.add_argument("--start", type=_date, default=None, help="first simulated day (default 2026-03-02)")
-    p.set_defaults(func=cmd_demo)
+    p.set_defaults(func=commands.cmd_demo)
     p = sub.add_parser("import", help="import real declaration files (KCS format) through the contract")
     isub = p.add_subparsers(dest="format", required=True, metavar="FORMAT")
     k = isub.add_parser("kcs", help="KCS import declaration CSVs: split per declaration date, validate, load; "
@@ -304,13 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--day-to", type=_date, default=None, help="last declaration date to load, YYYY-MM-DD")
     k.add_argument("--check-volume", action="store_true",
                    help="apply the live-feed volume band per day (off: KCS files are a sample with real holidays)")
-    k.set_defaults(func=cmd_import)
+    k.set_defaults(func=commands.cmd_import)
 
+
+def _desk_commands(sub) -> None:
+    """desk and users: the risk desk web application and who may use it."""
     p = sub.add_parser("desk", help="start the risk desk web application (the offices' daily lists and outcomes)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     p.add_argument("--workers", type=_positive, default=1, help="uvicorn worker processes (default 1)")
-    p.set_defaults(func=cmd_desk)
+    p.set_defaults(func=commands.cmd_desk)
 
     p = sub.add_parser("users", help="manage the risk desk's users")
     usub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -321,10 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--office", default=None, help="the analyst's office (e.g. IEX)")
     u.add_argument("--lane", choices=LANES, default=None, help="the analyst's or supervisor's lane")
     u.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
-    u.set_defaults(func=cmd_users_add)
+    u.set_defaults(func=commands.cmd_users_add)
     u = usub.add_parser("list", help="list the desk's users")
-    u.set_defaults(func=cmd_users_list)
-    return parser
+    u.set_defaults(func=commands.cmd_users_list)
 
 
 def main(argv: list[str] | None = None) -> int:

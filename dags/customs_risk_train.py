@@ -1,16 +1,18 @@
 """Retraining per lane after each transform, when the retrain policy says so (no champion yet, the weekly
-retrain on Mondays of traffic, or enough new labels: customs_risk.stages.retrain_decision), in three
+retrain on Mondays of traffic, enough new labels, or drift recorded by monitoring: customs_risk.stages.retrain_decision), in three
 steps: train (register @challenger) -> validate (the gate against @champion) -> promote. A lane not due,
 or with too little labelled data, is skipped, not failed. Then MODELS tells the score DAG which champion
-serves the day, whether or not it changed."""
+serves the day, whether or not it changed. A run asked for by DRIFT alone (monitoring's retrain request)
+publishes nothing: the new champion serves from the next day's scoring, and the day is not re-scored
+(which would monitor, and ask, again)."""
 from __future__ import annotations
 
 import logging
 
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import AssetAny, dag, get_current_context, task
 
 from core.settings import get_settings
-from customs_risk.assets import LABELS, MODELS, WAREHOUSE_POOL
+from customs_risk.assets import DRIFT, LABELS, MODELS, WAREHOUSE_POOL
 from customs_risk.dag_defaults import business_days, dag_kwargs
 
 log = logging.getLogger(__name__)
@@ -67,12 +69,17 @@ def _promote(lane: str, verdict: dict) -> dict:
 
 
 def _publish() -> None:
+    from airflow.sdk.exceptions import AirflowSkipException
+
     context = get_current_context()
+    events = context.get("triggering_asset_events") or {}
+    if events and not any(getattr(key, "name", key) == LABELS.name for key in events):
+        raise AirflowSkipException("retrain asked for by monitoring: the champion serves from the next day")
     for asset in MODELS.values():
         context["outlet_events"][asset].extra = {"day": business_days(context)[-1].isoformat()}
 
 
-@dag(dag_id="customs_risk_train", schedule=[LABELS], **dag_kwargs(__doc__, "ml"))
+@dag(dag_id="customs_risk_train", schedule=AssetAny(LABELS, *DRIFT.values()), **dag_kwargs(__doc__, "ml"))
 def customs_risk_train():
     publish = task(task_id="publish_models", outlets=list(MODELS.values()), trigger_rule="all_done")(_publish)()
     for lane in get_settings().lanes:   # the lanes this deployment runs (CUSTOMS_RISK_LANES)

@@ -17,7 +17,9 @@ MAX_PARSE_SECONDS = 0.5
 EXPECTED_DAGS = {"customs_risk_landing", "customs_risk_ingest", "customs_risk_transform", "customs_risk_train",
                  "customs_risk_score"}
 # Tasks that touch no warehouse: they need no slot of the writer pool.
-OUTSIDE_POOL = {"landed_days", "trigger_ingest", "publish_features", "publish_models"}
+# Tasks that write no warehouse table (they read files, or only emit asset events).
+OUTSIDE_POOL = {"landed_days", "trigger_ingest", "publish_features", "publish_models",
+                *(f"request_retrain_{lane}" for lane in ("cargo", "express", "traveller"))}
 
 PROBE = textwrap.dedent("""
     import importlib.util, json, pathlib, sys, time

@@ -180,22 +180,40 @@ def dag_plan(manifest_path: Path = DAG_MANIFEST) -> list[dict] | None:
         return None
     nodes = json.loads(manifest_path.read_text())["nodes"]
     built = {uid: node for uid, node in nodes.items() if node["resource_type"] in _BUILT}
+    upstream = {uid: set(_built_parents(nodes, built, uid)) for uid in built}
+    order = _topological(upstream)
+    position = {uid: i for i, uid in enumerate(order)}
+    extra_tests: dict[str, list[str]] = {uid: [] for uid in built}
+    for uid, node in nodes.items():
+        parents = _built_parents(nodes, built, uid) if node["resource_type"] == "test" else []
+        if len(parents) < 2:
+            continue  # one parent: its step's cautious indirect selection runs it
+        owner = max(parents, key=position.__getitem__)
+        extra_tests[owner].append(node["name"])
+        upstream[owner] |= set(parents) - {owner}
+    return [{"task_id": _task_id(built[uid]), "group": _group(built[uid]),
+             "select": " ".join([built[uid]["name"], *sorted(extra_tests[uid])]),
+             "upstream": sorted(_task_id(built[p]) for p in upstream[uid])}
+            for uid in order]
 
-    def built_parents(uid: str) -> list[str]:
-        """Nearest built ancestors (through ephemeral or other non-built nodes)."""
-        out, stack, seen = [], list(nodes.get(uid, {}).get("depends_on", {}).get("nodes", [])), set()
-        while stack:
-            parent = stack.pop()
-            if parent in seen:
-                continue
-            seen.add(parent)
-            if parent in built:
-                out.append(parent)
-            elif parent in nodes:
-                stack.extend(nodes[parent]["depends_on"]["nodes"])
-        return sorted(out)
 
-    upstream = {uid: set(built_parents(uid)) for uid in built}
+def _built_parents(nodes: dict, built: dict, uid: str) -> list[str]:
+    """Nearest built ancestors (through ephemeral or other non-built nodes)."""
+    out, stack, seen = [], list(nodes.get(uid, {}).get("depends_on", {}).get("nodes", [])), set()
+    while stack:
+        parent = stack.pop()
+        if parent in seen:
+            continue
+        seen.add(parent)
+        if parent in built:
+            out.append(parent)
+        elif parent in nodes:
+            stack.extend(nodes[parent]["depends_on"]["nodes"])
+    return sorted(out)
+
+
+def _topological(upstream: dict[str, set[str]]) -> list[str]:
+    """Parents before children; ties in name order, so the plan is the same on every parse."""
     order: list[str] = []
     done: set[str] = set()
 
@@ -207,36 +225,20 @@ def dag_plan(manifest_path: Path = DAG_MANIFEST) -> list[dict] | None:
             visit(parent)
         order.append(uid)
 
-    for uid in sorted(built):
+    for uid in sorted(upstream):
         visit(uid)
-    position = {uid: i for i, uid in enumerate(order)}
+    return order
 
-    extra_tests: dict[str, list[str]] = {uid: [] for uid in built}
-    for uid, node in nodes.items():
-        if node["resource_type"] != "test":
-            continue
-        parents = built_parents(uid)
-        if len(parents) < 2:
-            continue  # one parent: its step's cautious indirect selection runs it
-        owner = max(parents, key=position.__getitem__)
-        extra_tests[owner].append(node["name"])
-        upstream[owner] |= set(parents) - {owner}
 
-    def task_id(uid: str) -> str:
-        node = built[uid]
-        return f"{node['resource_type']}_{node['name']}" if node["resource_type"] != "model" else node["name"]
+def _task_id(node: dict) -> str:
+    return f"{node['resource_type']}_{node['name']}" if node["resource_type"] != "model" else node["name"]
 
-    def group(uid: str) -> str:
-        node = built[uid]
-        if node["resource_type"] != "model":
-            return node["resource_type"] + "s"
-        parts = node["original_file_path"].split("/")
-        return parts[1] if len(parts) > 2 else "models"
 
-    return [{"task_id": task_id(uid), "group": group(uid),
-             "select": " ".join([built[uid]["name"], *sorted(extra_tests[uid])]),
-             "upstream": sorted(task_id(p) for p in upstream[uid])}
-            for uid in order]
+def _group(node: dict) -> str:
+    if node["resource_type"] != "model":
+        return node["resource_type"] + "s"
+    parts = node["original_file_path"].split("/")
+    return parts[1] if len(parts) > 2 else "models"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,15 @@ from ingest.readers import BatchRejected
 from simworld.simulator import simulate_day
 
 SOURCES = list(CONTRACTS)
+
+
+def each_source(rotation: int) -> list:
+    """Every source, one of them (turn by turn across the classes) in the default run and the rest marked
+    slow: the default run still meets every class and every source, ``make test-all`` the whole matrix."""
+    fast = SOURCES[rotation % len(SOURCES)]
+    return [pytest.param(s, marks=() if s == fast else pytest.mark.slow) for s in SOURCES]
+
+
 DAY = dt.date(2026, 3, 4)
 YESTERDAY = DAY - dt.timedelta(days=1)
 SCALE = 0.01
@@ -108,7 +117,7 @@ def load_damaged(settings, source: str, damage, *extra):
     return contract, path, records, bad
 
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", each_source(0))
 def test_impossible_dates_are_quarantined_and_the_rest_loads(home, yesterday, source):
     contract, path, records, bad = load_damaged(home, source, hf.impossible_dates)
     kind = contract.field(contract.day_column).dtype
@@ -119,7 +128,7 @@ def test_impossible_dates_are_quarantined_and_the_rest_loads(home, yesterday, so
 
 # --- 2. ids repeated from another day, and within a file --------------------------------------------------
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", each_source(1))
 def test_repeated_ids_keep_the_first_copy_and_quarantine_the_rest(home, yesterday, source):
     yesterdays = hf.read_records(yesterday.paths[source], CONTRACTS[source])
     contract, path, records, bad = load_damaged(home, source, hf.repeated_ids, yesterdays)
@@ -138,7 +147,7 @@ def test_repeated_ids_keep_the_first_copy_and_quarantine_the_rest(home, yesterda
 
 # --- 3. truncated files ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", each_source(2))
 @pytest.mark.parametrize("damage, words", [
     ("cut_mid_row", ("final newline", "truncated")),
     ("last_row_short", ("last line", "truncated")),
@@ -153,7 +162,7 @@ def test_truncated_file_is_refused_whole(home, yesterday, source, damage, words)
     yesterday.untouched()
 
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", each_source(3))
 def test_day_far_below_recent_days_is_refused_unless_accepted_short(home, yesterday, source):
     simulate(home, YESTERDAY - dt.timedelta(days=1))
     load_day(source, YESTERDAY - dt.timedelta(days=1), home)
@@ -170,7 +179,7 @@ def test_day_far_below_recent_days_is_refused_unless_accepted_short(home, yester
 
 # --- 4. numbers out of range ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", each_source(4))
 def test_out_of_range_numbers_are_quarantined_and_the_rest_loads(home, yesterday, source):
     contract, path, records, bad = load_damaged(home, source, hf.out_of_range_numbers)
     assert_rows_quarantined(home, source, path, bad, len(records), "expect_column_values_to_be_between")
@@ -182,7 +191,7 @@ def test_out_of_range_numbers_are_quarantined_and_the_rest_loads(home, yesterday
 
 # --- 5. one refused source does not stop the others -------------------------------------------------------------
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", each_source(5))
 def test_cli_loads_every_other_source_then_exits_non_zero(home, source, capsys):
     refused = simulate(home, DAY)[source]
     hf.cut_mid_row(refused)
@@ -207,7 +216,7 @@ def test_cli_goes_on_through_every_day_and_lists_every_refusal(home, capsys):
 
 # --- 6. encodings ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", each_source(6))
 def test_encodings_utf8_bom_and_euc_kr_read_anything_else_refused(home, yesterday, source):
     contract, path = CONTRACTS[source], simulate(home, DAY)[source]
     original = path.read_bytes()
@@ -248,7 +257,7 @@ def _stored_text(settings, source, field) -> str:
 
 # --- 7. two loads at once -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", each_source(7))
 def test_a_second_load_waits_for_the_first_or_says_who_holds_it(home, yesterday, source):
     path = simulate(home, DAY)[source]
     held, release = threading.Event(), threading.Event()
@@ -291,7 +300,7 @@ def test_two_ingest_processes_at_once_both_load(home):
 
 # --- 8. settings, the demo key, strict JSON in quarantine ---------------------------------------------------------
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", each_source(8))
 def test_demo_key_is_refused_before_anything_is_written(home, source, monkeypatch):
     simulate(home, DAY)
     monkeypatch.delenv("CUSTOMS_RISK_ALLOW_DEMO_KEY")
@@ -302,7 +311,7 @@ def test_demo_key_is_refused_before_anything_is_written(home, source, monkeypatc
     assert not home.duckdb_path.exists()
 
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", each_source(9))
 def test_quarantined_raw_values_are_strict_json_with_nulls(home, source):
     def blank_and_misdate(records, contract):
         records[0][optional[0]] = None if contract.fmt == "jsonl" else ""

@@ -226,6 +226,8 @@ INSPECTIONS = Contract(
 # Field.warehouse_dtype -> SQL type spelled the same way on DuckDB and PostgreSQL.
 SQL_TYPES = {"string": "varchar", "int": "bigint", "float": "double precision", "date": "date", "timestamp": "timestamp"}
 
+# The lineage column that numbers a row in its landing file: how readers, validation and quarantine name a row.
+LINE_COLUMN = "_line"
 # Columns every raw table carries beside its contract's: (SQL type, description).
 LINEAGE = {
     "_batch_date": ("date", "Landing batch (day folder) the row was loaded from."),

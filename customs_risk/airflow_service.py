@@ -164,18 +164,12 @@ class _Stop(Exception):
     """SIGTERM or SIGINT arrived."""
 
 
-def serve(settings: Settings, port: int = DEFAULT_PORT, celery: bool = False) -> int:
-    """Run Airflow (with ``celery``: the scale-out of customs_risk.scaleout) until SIGTERM or Ctrl-C."""
+def serve(service: "AirflowService", settings: Settings) -> int:
+    """Run ``service`` (the embedded one, or the scale-out of customs_risk.scaleout) until SIGTERM or Ctrl-C."""
     def _stop(signum, frame):
         raise _Stop(signal.Signals(signum).name)
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    if celery:
-        from customs_risk.scaleout import scaleout_service
-
-        service, settings = scaleout_service(settings, port)
-    else:
-        service = AirflowService(settings, port=port)
     try:
         service.start()
         service.wait_healthy()

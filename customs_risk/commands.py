@@ -111,10 +111,16 @@ def cmd_airflow(args) -> None:
     import logging
 
     from core.settings import get_settings
-    from customs_risk.airflow_service import serve
+    from customs_risk.airflow_service import AirflowService, serve
+    from customs_risk.scaleout import scaleout_service
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    if serve(get_settings(), port=args.port, celery=args.celery) != 0:
+    settings = get_settings()
+    if args.celery:
+        service, settings = scaleout_service(settings, args.port)
+    else:
+        service = AirflowService(settings, port=args.port)
+    if serve(service, settings) != 0:
         raise RuntimeError("Airflow stopped with an error")
 
 

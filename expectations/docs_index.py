@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from expectations.offline_site import VENDOR
-from expectations.suites import LINE
+from core.contracts import LINE_COLUMN as LINE
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.contracts import Contract, Field
+from core.contracts import LINE_COLUMN, Contract, Field
 
 if TYPE_CHECKING:
     import pandas as pd
 
-LINE = "_line"
+LINE = LINE_COLUMN
 # Each row carries the day it is loaded for, so one validation can cover many days (a KCS file spans a
 # year) with the day rule still judged per row: the day column must fall on the row's own batch day.
 BATCH_DAY, BATCH_DAY_END = "_batch_day", "_batch_day_end"

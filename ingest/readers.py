@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.contracts import Contract
+from core.contracts import LINE_COLUMN, Contract
 
 # UTF-8 (a byte-order mark is allowed and dropped), then the Korean legacy encodings: EUC-KR, and CP949,
 # the superset of EUC-KR that Korean systems still emit. Nothing else is guessed.
 ENCODINGS = ("utf-8", "euc-kr", "cp949")
-LINE, FILE = "_line", "_source_file"
+LINE, FILE = LINE_COLUMN, "_source_file"
 
 
 class BatchRejected(ValueError):

@@ -6,7 +6,7 @@ export CUSTOMS_RISK_HOME ?= $(CURDIR)/var
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode  # .pyc at install: with PYTHONDONTWRITEBYTECODE set, every task process would recompile its imports
 
 demo: setup
 	$(UV) run customs-risk demo

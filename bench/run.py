@@ -80,7 +80,7 @@ def run_pipeline_bench() -> dict:
     for source in CONTRACTS:
         report = timed(f"ingest_{source}", timings, stages.ingest, source, last, settings)
         rows[source] = report.rows_loaded
-    timed("transform_dbt_build", timings, stages.transform, None, settings)
+    timed("transform_dbt_build", timings, stages.transform, settings=settings)
     lanes = ("express",)
     for lane in lanes:
         timed(f"train_{lane}", timings, stages.train, lane, settings, as_of=last - dt.timedelta(days=1))

@@ -115,7 +115,7 @@ def run(history_days: int = 10, history_scale: float = 0.05) -> dict:
     for source in CONTRACTS:
         report = timed("ingest_full_day", stages.ingest, source, full_day, settings)
         full_rows[source] = report.rows_loaded
-    timed("transform_dbt_build", stages.transform, None, settings)
+    timed("transform_dbt_build", stages.transform, settings=settings)
 
     training = _train_lanes(stages, settings, full_day - dt.timedelta(days=1))
 

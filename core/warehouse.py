@@ -31,6 +31,20 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _query_df(kind: str, conn, sql: str, params) -> "pd.DataFrame":
+    if kind == "duckdb":
+        return conn.execute(sql, params or []).df()
+    import pandas as pd
+
+    with conn.cursor() as cur:
+        cur.execute(sql.replace("?", "%s"), params or None)
+        cols = [d[0] for d in cur.description]
+        return pd.DataFrame(cur.fetchall(), columns=cols)
+
+
+_TABLE_EXISTS = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+
+
 class Warehouse:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
@@ -58,28 +72,33 @@ class Warehouse:
     def query_df(self, sql: str, params: list | tuple | None = None) -> "pd.DataFrame":
         """Run a query; parameters use ``?`` placeholders on both engines."""
         with self.connect(read_only=self.kind == "duckdb") as conn:
-            if self.kind == "duckdb":
-                return conn.execute(sql, params or []).df()
-            import pandas as pd
+            return _query_df(self.kind, conn, sql, params)
 
-            with conn.cursor() as cur:
-                cur.execute(sql.replace("?", "%s"), params or None)
-                cols = [d[0] for d in cur.description]
-                return pd.DataFrame(cur.fetchall(), columns=cols)
+    @contextmanager
+    def reader(self) -> Iterator["Reader"]:
+        """Several queries on one read connection (a reader of many small queries, such as the desk's
+        publication of a day, would otherwise open the file once per query)."""
+        with self.connect(read_only=self.kind == "duckdb") as conn:
+            yield Reader(self, conn)
 
     def table_exists(self, schema: str, table: str) -> bool:
-        sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
         if self.kind == "duckdb" and not self.settings.duckdb_path.exists():
             return False
-        return int(self.query_df(sql, [schema, table]).iloc[0, 0]) > 0
+        return int(self.query_df(_TABLE_EXISTS, [schema, table]).iloc[0, 0]) > 0
 
     def execute(self, sql: str) -> None:
+        self.execute_all([sql])
+
+    def execute_all(self, statements: list[str]) -> None:
+        """Run statements in order on one connection (one open of the file, not one per statement)."""
         with self.connect() as conn:
             if self.kind == "duckdb":
-                conn.execute(sql)
+                for sql in statements:
+                    conn.execute(sql)
             else:
                 with conn.cursor() as cur:
-                    cur.execute(sql)
+                    for sql in statements:
+                        cur.execute(sql)
                 conn.commit()
 
     def replace_partition(self, schema: str, table: str, df: "pd.DataFrame", partition: dict[str, Any]) -> int:
@@ -140,3 +159,16 @@ class Warehouse:
         except BaseException:
             conn.rollback()
             raise
+
+
+class Reader:
+    """``query_df`` and ``table_exists`` of a Warehouse, on one open read connection (Warehouse.reader)."""
+
+    def __init__(self, warehouse: Warehouse, conn):
+        self.kind, self._conn = warehouse.kind, conn
+
+    def query_df(self, sql: str, params: list | tuple | None = None) -> "pd.DataFrame":
+        return _query_df(self.kind, self._conn, sql, params)
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        return int(self.query_df(_TABLE_EXISTS, [schema, table]).iloc[0, 0]) > 0

@@ -73,18 +73,26 @@ def score(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
     from customs_risk.reports import write_day_outputs
     from ml.score import score_day
 
+    import time
+
     settings = with_desk_capacities(settings or get_settings(), lane, day)
     result = score_day(lane, day, settings)
     selection = result.pop("selection")
+    clock = time.perf_counter()
     result |= write_day_outputs(selection, lane, day, settings, result)
-    return result | publish(lane, day, settings)
+    result["timings"]["files"] = round(time.perf_counter() - clock, 3)
+    clock = time.perf_counter()
+    result |= publish(lane, day, settings, selection)
+    result["timings"]["desk"] = round(time.perf_counter() - clock, 3)
+    return result
 
 
-def publish(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
-    """Publish a scored day's lists to the desk (``score`` does it; on its own to republish a day)."""
+def publish(lane: str, day: dt.date, settings: Settings | None = None, selection=None) -> dict:
+    """Publish a scored day's lists to the desk (``score`` does it with the selection it just wrote; on its
+    own, to republish a day, the selection is read back from the warehouse)."""
     from customs_risk.desk.publish import publish_day
 
-    return publish_day(lane, day, settings or get_settings())
+    return publish_day(lane, day, settings or get_settings(), selection)
 
 
 def has_champion(lane: str, settings: Settings | None = None) -> bool:

@@ -72,13 +72,23 @@ def predict(model, frame: pd.DataFrame, features: list[str]):
     return model.predict_proba(model_frame(model, frame, features))[:, 1]
 
 
+def table_feature_columns(lane: str, settings: Settings) -> list[str]:
+    """The feature columns of the lane's table, read from the catalogue (no rows)."""
+    schema, table = feature_table(lane)
+    names = Warehouse(settings).query_df(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+        "order by ordinal_position", [schema, table])["column_name"]
+    return feature_columns(names)
+
+
 def load_features(
     lane: str, settings: Settings, *, as_of: date | None = None, day: date | None = None,
-    since: date | None = None, labelled_only: bool = False,
+    since: date | None = None, labelled_only: bool = False, columns: list[str] | None = None,
 ) -> pd.DataFrame:
     """Rows of the lane's feature table up to ``as_of`` (point in time, from ``since`` when given) or on
     one ``day``; only inspected rows with ``labelled_only`` (what training fits on: a few % of traffic,
-    so 90 full days fit in memory when all items would not).
+    so 90 full days fit in memory when all items would not). ``columns``: only these (besides the keys),
+    as scoring reads the day's millions of rows for the model's features alone.
 
     Ordered by (item_date, item_id) so the same data always gives the same frame, hence the same
     dataset digest and the same model.
@@ -98,7 +108,9 @@ def load_features(
     if labelled_only:
         conditions.append("label is not null")
     where = f"where {' and '.join(conditions)}" if conditions else ""
-    df = warehouse.query_df(f'select * from "{schema}"."{table}" {where} order by item_date, item_id', params)
+    selected = "*" if columns is None else ", ".join(
+        f'"{c}"' for c in dict.fromkeys(["item_id", "item_date", "office_id", *columns]))
+    df = warehouse.query_df(f'select {selected} from "{schema}"."{table}" {where} order by item_date, item_id', params)
     df = df.drop(columns=[c for c in BOOKKEEPING_COLUMNS if c in df.columns])
     df["item_date"] = pd.to_datetime(df["item_date"]).dt.date
     df["item_id"] = df["item_id"].astype(str)

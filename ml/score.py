@@ -6,13 +6,15 @@ with the same champion gives the same list instead of adding to it.
 """
 from __future__ import annotations
 
+import time
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from core.settings import Settings, get_settings
 from core.warehouse import Warehouse
-from ml.features import check_features, feature_columns, load_features, model_frame, signature_inputs
+from ml.features import check_features, load_features, model_frame, signature_inputs, table_feature_columns
 from ml.registry import champion
 from ml.selection import select_within_offices, selection_rng
 from ml.tracking import configure_mlflow
@@ -29,13 +31,13 @@ N_REASONS = 3
 
 
 def _ensure_table(warehouse: Warehouse) -> None:
-    # Explicit DDL: an empty first day must not fix the column types by pandas' guess.
+    # Explicit DDL: an empty first day must not fix the column types by pandas' guess. Tables made before
+    # a column existed get it added (null for their old rows).
     cols = ", ".join(f'"{c}" {t}' for c, t in COLUMNS.items())
-    warehouse.execute(f'create schema if not exists "{SCHEMA}"')
-    warehouse.execute(f'create table if not exists "{SCHEMA}"."{TABLE}" ({cols})')
-    # Tables made before a column existed get it added (null for their old rows).
-    for c, t in COLUMNS.items():
-        warehouse.execute(f'alter table "{SCHEMA}"."{TABLE}" add column if not exists "{c}" {t}')
+    warehouse.execute_all([f'create schema if not exists "{SCHEMA}"',
+                           f'create table if not exists "{SCHEMA}"."{TABLE}" ({cols})',
+                           *(f'alter table "{SCHEMA}"."{TABLE}" add column if not exists "{c}" {t}'
+                             for c, t in COLUMNS.items())])
 
 
 def reason_codes(model, X: pd.DataFrame, n: int = N_REASONS) -> list[str]:
@@ -83,12 +85,26 @@ def champion_measures(ref, settings: Settings) -> list[dict]:
              "n": metrics.get(f"{name}_n")} for name in HEADLINE if name in metrics]
 
 
+class _Clock:
+    """Seconds per phase of a scoring run, logged with its result: where a day's scoring time goes."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.laps[phase] = round(self.laps.get(phase, 0.0) + now - self._last, 3)
+        self._last = now
+
+
 def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
     """Score ``day`` of ``lane`` with the @champion model and write the selection.
 
-    Returns counts, the model version used, the day's scored rows (``selection``, for the lists people
-    read: ``customs_risk.reports``) and, with an oracle, the true hit rate of the model picks beside
-    random and rule selection (returned only, not logged).
+    Returns counts, the model version used, the seconds of each phase (``timings``: load, predict, select,
+    reasons, write), the day's scored rows (``selection``, for the lists people read:
+    ``customs_risk.reports``) and, with an oracle, the true hit rate of the model picks beside random and
+    rule selection (returned only, not logged).
     """
     import mlflow
 
@@ -96,8 +112,11 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
     configure_mlflow(lane, settings)
     ref = champion(settings, settings.model_name(lane))
     expected = signature_inputs(ref)
-    rows = load_features(lane, settings, day=day)
-    check_features(feature_columns(rows.columns), expected, ref)
+    check_features(table_feature_columns(lane, settings), expected, ref)
+    clock = _Clock()
+    rows = load_features(lane, settings, day=day, columns=expected)
+    model = mlflow.xgboost.load_model(ref.uri) if len(rows) else None
+    clock.lap("load")
 
     result: dict = {"lane": lane, "day": str(day), "model_name": ref.name, "model_version": ref.version,
                     "champion_measures": champion_measures(ref, settings)}
@@ -106,27 +125,30 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
         out = pd.DataFrame({c: pd.Series([], dtype=dtypes.get(t, object)) for c, t in COLUMNS.items()})
         result["note"] = f"no {lane} rows on {day}: wrote an empty selection"
     else:
-        model = mlflow.xgboost.load_model(ref.uri)
+        X = model_frame(model, rows, expected)
         scored = rows[["item_id", "item_date", "office_id"]].assign(
-            score=model.predict_proba(model_frame(model, rows, expected))[:, 1])
+            score=model.predict_proba(X)[:, 1], row=np.arange(len(rows)))
+        clock.lap("predict")
         out = select_within_offices(
             scored, settings.capacity_share[lane], settings.exploration_share,
             rng=selection_rng(settings.seed, lane, day), office_capacity=settings.office_capacity.get(lane),
             min_propensity=settings.exploration_min_propensity,
         )
+        clock.lap("select")
         # Reason codes for the selected items only: exact TreeSHAP is cheap for a few hundred rows.
         reasons = pd.Series(None, index=out.index, dtype=object)
-        picked = out.index[out["selected"].to_numpy()]
+        picked = np.flatnonzero(out["selected"].to_numpy())
         if len(picked):
-            X = rows.set_index("item_id").loc[out.loc[picked, "item_id"]]
-            reasons.loc[picked] = reason_codes(model, model_frame(model, X, expected))
+            reasons.iloc[picked] = reason_codes(model, X.iloc[out["row"].to_numpy()[picked]])
+        clock.lap("reasons")
         out = out.assign(lane=lane, model_name=ref.name, model_version=ref.version, reasons=reasons)[list(COLUMNS)]
-        out = out.sort_values(["office_id", "rank"], kind="mergesort").reset_index(drop=True)
 
     warehouse = Warehouse(settings)
     _ensure_table(warehouse)
     warehouse.replace_partition(SCHEMA, TABLE, out, {"lane": lane, "item_date": day})
+    clock.lap("write")
     result |= {
+        "timings": clock.laps,
         "capacity": capacity_report(out, lane, settings),
         "rows": len(out),
         "selected": int(out["selected"].sum()) if len(out) else 0,

@@ -37,8 +37,7 @@ def test_demo_runs_every_dag_and_scores_the_last_day(settings):
     warehouse = Warehouse(settings)
     shipments = int(warehouse.query_df("select count(*) from raw.shipments where arrival_date = ?",
                                        [LAST_DAY]).iloc[0, 0])
-    scored_csv = settings.scored_dir / LAST_DAY / "express.csv"
-    scored = pd.read_csv(scored_csv)
+    scored = pd.read_parquet(settings.scored_dir / LAST_DAY / "express.parquet")
     assert SELECTION_COLUMNS <= set(scored.columns)
     assert len(scored) == shipments > 0
     selected = scored[scored["selected"]]

@@ -32,7 +32,7 @@ def test_reasons_on_selected_items_only_and_html_summary(world):
     # The planted signal is what explains the model's top picks.
     top_model = picked[picked["why"] == "model"]["reasons"].str.split("=").str[0]
     assert top_model.isin(["f_route_risk", "f_new_consignee"]).mean() > 0.8
-    assert pd.read_csv(result["csv_all"])["reasons"].notna().sum() == len(picked)
+    assert pd.read_parquet(result["all_rows"])["reasons"].notna().sum() == len(picked)
     html = result["html"].read_text()
     assert result["html"] == world.scored_dir / NEW_DAY.isoformat() / f"{LANE}.html"
     assert "Selected per office" in html and "f_route_risk" in html and "IEX" in html

@@ -89,7 +89,7 @@ def test_score_day_writes_lists_within_capacity_and_is_idempotent(world):
         assert ((explored["propensity"] > 0) & (explored["propensity"] < 1)).all()
         office_csv = pd.read_csv(result["csv_offices"][office])
         assert len(office_csv) == cap and set(office_csv["item_id"]) == set(picked["item_id"])
-    assert len(pd.read_csv(result["csv_all"])) == 400
+    assert len(pd.read_parquet(result["all_rows"])) == 400
     assert result["truth"]["true_hit_rate_model"] > result["truth"]["true_hit_rate_random"]
 
     # Rerun: same rows, not twice as many; another day's partition is left alone.
@@ -107,7 +107,7 @@ def test_empty_day_writes_header_only_lists(world):
     empty_day = date(2025, 4, 1)
     result = score_day(LANE, empty_day, world)
     assert result["rows"] == 0 and "no express rows" in result["note"]
-    assert list(pd.read_csv(result["csv_all"]).columns) == list(COLUMNS)
+    assert list(pd.read_parquet(result["all_rows"]).columns) == list(COLUMNS)
     assert all(len(pd.read_csv(p)) == 0 for p in result["csv_offices"].values())
     assert set(result["csv_offices"]) == set(OFFICES)
 

@@ -6,6 +6,7 @@ variables the profile reads, and raises ``RuntimeError`` naming the failed nodes
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -67,6 +68,25 @@ def _release_duckdb() -> None:
             env.close()
 
 
+NODE_TIMINGS = "node_timings.jsonl"
+
+
+def _record_node_timings(result: Any, path: Path) -> None:
+    """One line per node run (finished_at, node, type, status, seconds), appended: what an operator reads to
+    find the slow models of a day's build whatever the DAG's task split, and what ``make bench-day`` reports."""
+    finished = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    lines = []
+    for node_result in getattr(result, "results", None) or []:
+        node = getattr(node_result, "node", None)
+        if node is None:
+            continue
+        lines.append(json.dumps({"finished_at": finished, "node": node.unique_id, "type": str(node.resource_type),
+                                 "status": str(node_result.status), "seconds": round(node_result.execution_time, 3)}))
+    if lines:
+        with path.open("a") as out:
+            out.write("\n".join(lines) + "\n")
+
+
 def run_dbt(args: list[str], settings: Settings | None = None) -> Any:
     """Invoke ``dbt <args>`` in-process; return the dbtRunnerResult's ``result`` (e.g. RunExecutionResult)."""
     from dbt.cli.main import dbtRunner
@@ -92,6 +112,7 @@ def run_dbt(args: list[str], settings: Settings | None = None) -> Any:
     finally:
         if settings.warehouse_kind == "duckdb":
             _release_duckdb()
+    _record_node_timings(outcome.result, log_path / NODE_TIMINGS)
     if not outcome.success:
         failed = _failed_nodes(outcome.result)
         detail = "; ".join(failed) if failed else repr(outcome.exception)

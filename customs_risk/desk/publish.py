@@ -12,7 +12,7 @@ import pandas as pd
 
 from core.contracts import OFFICES
 from core.settings import Settings
-from core.warehouse import Warehouse
+from core.warehouse import Reader, Warehouse
 from customs_risk.desk import reasons as reason_words
 from customs_risk.desk.lanes import LaneView, short_key, view
 from customs_risk.desk.store import Store, now
@@ -25,20 +25,24 @@ _PICKED = ("select distinct f.{party} as party from marts.{table} f join scoring
            "on s.item_id = f.{id} and s.lane = ? and s.item_date = ? and s.selected where f.{party} is not null")
 
 
-def publish_day(lane: str, day: dt.date, settings: Settings) -> dict:
-    """Replace the desk's lists of ``lane`` on ``day`` with the score stage's selection."""
-    warehouse = Warehouse(settings)
-    scored = warehouse.query_df(
-        "select office_id, item_id, score, rank, selected, why, propensity, model_name, model_version, reasons "
-        "from scoring.daily_selection where lane = ? and item_date = ? order by office_id, rank", [lane, day])
-    picked = scored[scored["selected"].astype(bool)].reset_index(drop=True)
-    spec = view(lane)
-    values, typical = _feature_values(warehouse, lane, day, picked)
-    if warehouse.table_exists("marts", spec.table):
-        facts, history = _facts(warehouse, spec, lane, day), _party_history(warehouse, spec, lane, day)
-    else:   # a features-only warehouse (model tests): lists with scores and reasons, no facts
-        log.warning("desk: marts.%s does not exist: publishing %s %s without facts or history", spec.table, lane, day)
-        facts, history = {}, {}
+def publish_day(lane: str, day: dt.date, settings: Settings, scored: pd.DataFrame | None = None) -> dict:
+    """Replace the desk's lists of ``lane`` on ``day`` with the score stage's selection (``scored``: the
+    day's rows as the score stage just wrote them; read back from the warehouse when not given)."""
+    with Warehouse(settings).reader() as warehouse:
+        if scored is None:
+            scored = warehouse.query_df(
+                "select office_id, item_id, score, rank, selected, why, propensity, model_name, model_version, "
+                "reasons from scoring.daily_selection where lane = ? and item_date = ? order by office_id, rank",
+                [lane, day])
+        picked = scored[scored["selected"].astype(bool)].reset_index(drop=True)
+        spec = view(lane)
+        values, typical = _feature_values(warehouse, lane, day, picked)
+        if warehouse.table_exists("marts", spec.table):
+            facts, history = _facts(warehouse, spec, lane, day), _party_history(warehouse, spec, lane, day)
+        else:   # a features-only warehouse (model tests): lists with scores and reasons, no facts
+            log.warning("desk: marts.%s does not exist: publishing %s %s without facts or history", spec.table,
+                        lane, day)
+            facts, history = {}, {}
     item_rows = [_item_row(lane, day, row, spec, facts, values, typical, history)
                  for row in picked.to_dict("records")]
     list_rows = _list_rows(lane, day, scored, settings)
@@ -47,7 +51,7 @@ def publish_day(lane: str, day: dt.date, settings: Settings) -> dict:
     return {"desk_items": len(item_rows), "desk_lists": len(list_rows)}
 
 
-def _facts(warehouse: Warehouse, spec: LaneView, lane: str, day: dt.date) -> dict[str, dict]:
+def _facts(warehouse: Reader, spec: LaneView, lane: str, day: dt.date) -> dict[str, dict]:
     """item_id -> {"shown": label -> text (keys shortened), "parties": party column -> full value}."""
     columns = ", ".join(f"f.{c}" for c, _ in spec.facts)
     frame = warehouse.query_df(
@@ -68,23 +72,32 @@ def _fact_text(column: str, value) -> str:
     return reason_words.format_value(column, value) if not isinstance(value, str) else value
 
 
-def _feature_values(warehouse: Warehouse, lane: str, day: dt.date, picked: pd.DataFrame):
-    """The selected items' values of the features their reasons name, and what is typical that day."""
+def _feature_values(warehouse: Reader, lane: str, day: dt.date, picked: pd.DataFrame):
+    """The selected items' values of the features their reasons name, and what is typical that day
+    (aggregated in the warehouse: the day's rows never come to Python)."""
     columns = sorted({c for text in picked["reasons"].dropna() for c, _ in reason_words.parse_reasons(text)
                       if c.startswith(("f_", "c_")) and not reason_words.is_identity(c)})
     if not columns:
         return {}, {}
-    names = ", ".join(f'"{c}"' for c in columns)
-    frame = warehouse.query_df(f'select item_id, {names} from marts."fct_{lane}_features" where item_date = ?',
-                               [day])
-    frame["item_id"] = frame["item_id"].astype(str)
-    typical = {c: reason_words.typical_text(c, frame[c]) for c in columns}
-    mine = frame[frame["item_id"].isin(set(picked["item_id"].astype(str)))]
+    table = f'marts."fct_{lane}_features"'
+    numbers = [c for c in columns if not c.startswith("c_")]
+    stats = warehouse.query_df("select " + ", ".join(
+        f'count("{c}") as "n|{c}", count_if("{c}" not in (0, 1)) as "other|{c}", avg("{c}") as "mean|{c}", '
+        f'median("{c}") as "median|{c}"' for c in numbers) + f" from {table} where item_date = ?", [day]) \
+        if numbers else pd.DataFrame([{}])
+    row = stats.iloc[0].to_dict()
+    typical = {c: reason_words.typical_text(c, {k: row.get(f"{k}|{c}") for k in ("n", "other", "mean", "median")})
+               for c in columns}
+    names = ", ".join(f'f."{c}"' for c in columns)
+    mine = warehouse.query_df(
+        f"select f.item_id, {names} from {table} f join scoring.daily_selection s on s.item_id = f.item_id "
+        "and s.lane = ? and s.item_date = f.item_date and s.selected where f.item_date = ?", [lane, day])
+    mine["item_id"] = mine["item_id"].astype(str)
     values = {row.pop("item_id"): row for row in mine.to_dict("records")}
     return values, typical
 
 
-def _party_history(warehouse: Warehouse, spec: LaneView, lane: str, day: dt.date) -> dict[str, dict]:
+def _party_history(warehouse: Reader, spec: LaneView, lane: str, day: dt.date) -> dict[str, dict]:
     """(party column) -> party value -> counts over the last year before the day and the recent inspections."""
     since = day - dt.timedelta(days=HISTORY_DAYS)
     out: dict[str, dict] = {}
@@ -142,16 +155,19 @@ def _item_row(lane, day, row, spec: LaneView, facts, values, typical, history) -
 def _list_rows(lane: str, day: dt.date, scored: pd.DataFrame, settings: Settings) -> list[dict]:
     """One list per office of the lane (empty ones too: a missing list would be ambiguous)."""
     configured = settings.office_capacity.get(lane, {})
-    offices = sorted(set(OFFICES.get(lane, ())) | set(scored["office_id"].astype(str)))
+    office = scored["office_id"].astype(str)
+    traffic = office.value_counts()
+    selected = office[scored["selected"].astype(bool).to_numpy()].value_counts()
+    offices = sorted(set(OFFICES.get(lane, ())) | set(traffic.index))
     model = scored.dropna(subset=["model_version"]).head(1).to_dict("records")
     rows = []
     for office in offices:
-        mine = scored[scored["office_id"].astype(str) == office]
         capacity = configured.get(office, settings.capacity_share[lane])
         kind = "count" if isinstance(capacity, int) and not isinstance(capacity, bool) else "share"
         rows.append({
-            "day": day, "lane": lane, "office": office, "n_items": int(mine["selected"].astype(bool).sum()),
-            "traffic": len(mine), "capacity": f"{capacity} items" if kind == "count" else f"{capacity:.1%} of traffic",
+            "day": day, "lane": lane, "office": office, "n_items": int(selected.get(office, 0)),
+            "traffic": int(traffic.get(office, 0)),
+            "capacity": f"{capacity} items" if kind == "count" else f"{capacity:.1%} of traffic",
             "model_name": model[0]["model_name"] if model else None,
             "model_version": _int(model[0]["model_version"]) if model else None, "published_at": now(),
         })

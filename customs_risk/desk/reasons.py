@@ -77,12 +77,11 @@ def structured(lane: str, text: str | None, values: dict, typical: dict) -> list
     return out
 
 
-def typical_text(column: str, series) -> str | None:
-    """What is usual among the lane's items that day: the share for a yes/no flag, else the median."""
-    clean = series.dropna()
-    if column.startswith("c_") or clean.empty:
+def typical_text(column: str, stats: dict) -> str | None:
+    """What is usual among the lane's items that day, from the day's ``n`` (non-null values), ``other``
+    (values other than 0 and 1), ``mean`` and ``median``: the share for a yes/no flag, else the median."""
+    if column.startswith("c_") or not stats.get("n"):
         return None
-    numbers = clean.astype(float)
-    if set(numbers.unique()) <= {0.0, 1.0}:
-        return f"{numbers.mean():.0%} of the day's items"
-    return f"median {format_value(column, float(numbers.median()))}"
+    if not stats["other"]:
+        return f"{float(stats['mean']):.0%} of the day's items"
+    return f"median {format_value(column, float(stats['median']))}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from core.warehouse import Warehouse
 from customs_risk.cli import main
 from customs_risk.stages import score, train
 from ml.dataset import training_data
-from ml.features import predict
+from ml.features import load_features, predict
 from ml.fit import FIXED_ROUNDS, class_weight
 from ml.metrics import ranking_metrics
 from ml.tracking import configure_mlflow
@@ -59,8 +60,21 @@ def _assert_same_quality(distributed: dict, in_memory: dict, base_rate: float) -
         assert quality["auc"] > 0.7 and quality["precision_at_10pct"] > 2 * base_rate
 
 
-def test_cli_distributed_train_matches_in_memory_fit_and_scores(world, capsys):
+def test_cli_distributed_train_matches_in_memory_fit_and_scores(world, capsys, monkeypatch):
+    import ml.dataset
+    import ml.distributed
+
+    driver_reads = []     # what this process reads itself during the run; the workers are other processes
+
+    def recording(lane, settings, **window):
+        driver_reads.append(window)
+        return load_features(lane, settings, **window)
+
+    for module in (ml.dataset, ml.distributed):
+        monkeypatch.setattr(module, "load_features", recording)
     assert main(["train", "--lane", LANE, "--distributed", "--workers", "2"]) == 0
+    for module in (ml.dataset, ml.distributed):
+        monkeypatch.setattr(module, "load_features", load_features)
     out = capsys.readouterr().out
     result = json.loads(out[out.index("{"):])
     assert result["model_version"] == 1 and set(result["aliases"]) == {"challenger", "champion"}
@@ -72,6 +86,10 @@ def test_cli_distributed_train_matches_in_memory_fit_and_scores(world, capsys):
     assert params["trained_on"] == "dask" and params["dask_workers"] == "2"
     assert params["dask_scheduler"] == "LocalCluster" and params["dask_partitions"] == str(len(data.train_days)) == "12"
     assert tags["distributed"] == "xgboost.dask"
+    # The driver read the validation window and the first training day (the signature), no other.
+    first, valid_start = data.train_days[0], data.valid_days[0]
+    assert driver_reads and all((r.get("since") or date.min) >= valid_start or r.get("as_of") == first
+                                for r in driver_reads), driver_reads
     spw = class_weight(data.features, data.n_train - data.n_pos, data.n_pos)
     in_memory = fit_lane(data, world.seed, spw, trials=0)
     assert params["dataset_digest"] == in_memory.dataset_digest

@@ -86,6 +86,12 @@ def _stage_commands(sub) -> None:
     p = sub.add_parser("train", help="train a lane's model, log it to MLflow and register it")
     p.add_argument("--lane", choices=LANES, required=True)
     p.add_argument("--as-of", type=_date, default=None, help="use only items up to this day")
+    p.add_argument("--distributed", action="store_true",
+                   help="fit with xgboost.dask; the workers read the training days themselves (docs/operations.md)")
+    p.add_argument("--scheduler", default=None, metavar="ADDR",
+                   help="with --distributed: an existing Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster)")
+    p.add_argument("--workers", type=_positive, default=None,
+                   help="with --distributed: LocalCluster worker processes (default one per core)")
     p.set_defaults(func=commands.cmd_train)
 
     p = sub.add_parser("score", help="score a day's traffic with the lane's @champion and select within capacity")

@@ -66,7 +66,12 @@ def cmd_transform(args) -> None:
 def cmd_train(args) -> None:
     from customs_risk.stages import train
 
-    result = train(args.lane, as_of=args.as_of)
+    if (args.scheduler or args.workers) and not args.distributed:
+        raise ValueError("--scheduler and --workers need --distributed")
+    if args.scheduler and args.workers:
+        raise ValueError("--workers sizes a LocalCluster; an existing --scheduler brings its own workers")
+    result = train(args.lane, as_of=args.as_of, distributed=args.distributed, scheduler=args.scheduler,
+                   workers=args.workers)
     print(json.dumps({k: result[k] for k in ("model_name", "model_version", "aliases", "run_id", "metrics")
                       if k in result}, indent=2, default=str))
 

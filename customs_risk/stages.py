@@ -41,13 +41,22 @@ def transform(select: str | None = None, test_since: dt.date | None = None,
 
 
 def train(lane: str, settings: Settings | None = None, as_of: dt.date | None = None,
-          trials: int | None = None) -> dict:
-    """Train a lane (registers @challenger); a lane's first model also becomes its champion."""
+          trials: int | None = None, distributed: bool = False, scheduler: str | None = None,
+          workers: int | None = None) -> dict:
+    """Train a lane (registers @challenger); a lane's first model also becomes its champion. With
+    ``distributed`` (or a ``scheduler`` address) the fit runs on Dask: a LocalCluster of ``workers``
+    processes, or the scheduler's workers."""
     from ml.deploy import bootstrap_champion
     from ml.train import SEARCH_TRIALS, train_lane
 
     settings = settings or get_settings()
-    result = train_lane(lane, settings, as_of=as_of, trials=SEARCH_TRIALS if trials is None else trials)
+    dask = None
+    if distributed or scheduler:
+        from ml.distributed import DaskOptions
+
+        dask = DaskOptions(scheduler=scheduler, n_workers=workers)
+    result = train_lane(lane, settings, as_of=as_of, trials=SEARCH_TRIALS if trials is None else trials,
+                        distributed=dask)
     return result | bootstrap_champion(lane, result["model_version"], settings)
 
 

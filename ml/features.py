@@ -142,3 +142,44 @@ def check_features(day_columns: list[str], expected: list[str], ref: ModelRef) -
             f"refusing to score with {ref.name} version {ref.version}: feature table lacks {missing} and "
             f"has unexpected {extra}; retrain the lane on the current features (or fix the dbt model)"
         )
+
+
+def _require_table(lane: str, settings: Settings) -> str:
+    schema, table = feature_table(lane)
+    if not Warehouse(settings).table_exists(schema, table):
+        raise LookupError(f"feature table {schema}.{table} does not exist: build the dbt marts first")
+    return f'"{schema}"."{table}"'
+
+
+def labelled_days(lane: str, settings: Settings, as_of: date | None = None) -> pd.DataFrame:
+    """Labelled rows and positives per day up to ``as_of`` (item_date, n_rows, n_pos), ordered: the
+    out-of-time split decided in the warehouse, without reading the rows."""
+    where, params = ("and item_date <= ?", [as_of]) if as_of is not None else ("", [])
+    counts = Warehouse(settings).query_df(
+        f"select item_date, count(*) as n_rows, cast(sum(label) as bigint) as n_pos from {_require_table(lane, settings)} "
+        f"where label is not null {where} group by item_date order by item_date", params)
+    counts["item_date"] = pd.to_datetime(counts["item_date"]).dt.date
+    return counts.astype({"n_rows": "int64", "n_pos": "int64"})
+
+
+def labelled_profile(lane: str, settings: Settings, columns: list[str], since: date,
+                     as_of: date) -> dict[str, int]:
+    """Missing values per column among the labelled rows of [since, as_of], counted in the warehouse."""
+    counts = ", ".join(f'sum(case when "{c}" is null then 1 else 0 end) as "{c}"' for c in columns)
+    row = Warehouse(settings).query_df(
+        f"select {counts} from {_require_table(lane, settings)} where label is not null "
+        "and item_date >= ? and item_date <= ?", [since, as_of]).iloc[0]
+    return {c: int(row[c] or 0) for c in columns}
+
+
+def category_dtypes(lane: str, settings: Settings, columns: list[str],
+                    as_of: date | None = None) -> dict[str, pd.CategoricalDtype]:
+    """The categories ``load_features(..., labelled_only=True)`` would give each code column over all
+    labelled rows up to ``as_of``, read as distinct values: one dtype every partition can share."""
+    where, params = ("and item_date <= ?", [as_of]) if as_of is not None else ("", [])
+    table, dtypes = _require_table(lane, settings), {}
+    for c in columns:
+        values = Warehouse(settings).query_df(
+            f'select distinct "{c}" as v from {table} where label is not null {where}', params)["v"]
+        dtypes[c] = values.astype("string").astype("category").dtype
+    return dtypes

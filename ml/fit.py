@@ -2,6 +2,8 @@
 parameters fixed when a lane carries code columns (native categories)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -23,6 +25,32 @@ CATEGORICAL = {"enable_categorical": True, "max_cat_to_onehot": 1}
 FIXED_ROUNDS = 150
 
 
+@dataclass
+class Fitted:
+    """A fitted model and what the run logs about how it was fitted (``params`` and ``tags`` beyond
+    the hyperparameters: e.g. where it was trained)."""
+    model: object
+    tuned: dict
+    search_info: dict
+    best_iteration: int
+    eval_metric: str
+    stop_window: str
+    dataset_digest: str
+    params: dict = field(default_factory=dict)
+    tags: dict = field(default_factory=dict)
+
+
+def classifier_params(seed: int, spw: float, overrides: dict | None, eval_metric: str) -> dict:
+    """XGBClassifier keyword arguments shared by every fit, here or on a Dask cluster (minus the rounds)."""
+    params = {k: v for k, v in HYPERPARAMS.items() if k not in ("early_stopping_rounds", "n_estimators")}
+    return params | (overrides or {}) | dict(random_state=seed, scale_pos_weight=spw, eval_metric=eval_metric,
+                                            **CATEGORICAL)
+
+
+def eval_metric_for(y_valid: np.ndarray) -> str:
+    return "aucpr" if 0 < y_valid.sum() < len(y_valid) else "logloss"
+
+
 def fit_early_stopped(X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame, y_valid: np.ndarray, seed: int,
                       spw: float, overrides: dict | None = None,
                       refit_on: tuple[pd.DataFrame, np.ndarray] | None = None):
@@ -31,10 +59,9 @@ def fit_early_stopped(X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame, y_v
     whoever loads it."""
     from xgboost import XGBClassifier
 
-    params = {k: v for k, v in HYPERPARAMS.items() if k != "early_stopping_rounds"} | (overrides or {})
-    both_classes = 0 < y_valid.sum() < len(y_valid)
-    eval_metric = "aucpr" if both_classes else "logloss"
-    common = dict(params, random_state=seed, scale_pos_weight=spw, eval_metric=eval_metric, n_jobs=4, **CATEGORICAL)
+    eval_metric = eval_metric_for(y_valid)
+    n_estimators = (overrides or {}).get("n_estimators", HYPERPARAMS["n_estimators"])
+    common = classifier_params(seed, spw, overrides, eval_metric) | dict(n_estimators=n_estimators, n_jobs=4)
     probe = XGBClassifier(**common, early_stopping_rounds=HYPERPARAMS["early_stopping_rounds"])
     probe.fit(X, y, eval_set=[(X_valid, y_valid)], verbose=False)
     best_iteration = int(probe.best_iteration)
@@ -58,14 +85,15 @@ def class_weight(features: list[str], n_neg: int, n_pos: int) -> float:
     return 1.0 if category_columns(features) else n_neg / n_pos
 
 
+def fixed_rounds_reason(stop_positives: int, minimum: int) -> str:
+    return f"{stop_positives} positives in the training window's last days < {minimum}"
+
+
 def fit_fixed(X: pd.DataFrame, y: np.ndarray, seed: int, spw: float, overrides: dict | None = None):
     """The default parameters for FIXED_ROUNDS rounds, no early stopping: for training windows whose
     last days hold too few positives to stop on."""
     from xgboost import XGBClassifier
 
-    params = {k: v for k, v in HYPERPARAMS.items() if k not in ("early_stopping_rounds", "n_estimators")}
-    params |= overrides or {}
-    model = XGBClassifier(**params, n_estimators=FIXED_ROUNDS, random_state=seed, scale_pos_weight=spw,
-                          eval_metric="logloss", n_jobs=4, **CATEGORICAL)
+    model = XGBClassifier(**classifier_params(seed, spw, overrides, "logloss"), n_estimators=FIXED_ROUNDS, n_jobs=4)
     model.fit(X, y, verbose=False)
     return model, FIXED_ROUNDS - 1, "none"

@@ -19,16 +19,23 @@ SEARCH_SPACE = {            # name: (low, high, log scale)
 }
 
 
+def inner_days(days: list) -> tuple[list, list] | None:
+    """(fit days, tune days) of the sorted training ``days``: the last ~20 % tune; None under 3 days."""
+    if len(days) < 3:
+        return None
+    n_inner = max(1, round(VALID_SHARE * len(days)))
+    return days[:-n_inner], days[-n_inner:]
+
+
 def inner_split(train: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """The training window's own out-of-time split (its last ~20 % of days), used for the search and
     for early stopping so the outer validation window is never looked at before it is scored. None
     when there are fewer than 3 days or a side lacks a class."""
-    days = sorted(train["item_date"].unique())
-    if len(days) < 3:
+    days = inner_days(sorted(train["item_date"].unique()))
+    if days is None:
         return None
-    n_inner = max(1, round(VALID_SHARE * len(days)))
-    fit_part = train[train["item_date"].isin(days[:-n_inner])]
-    tune_part = train[train["item_date"].isin(days[-n_inner:])]
+    fit_part = train[train["item_date"].isin(days[0])]
+    tune_part = train[train["item_date"].isin(days[1])]
     y_fit, y_tune = fit_part["label"].to_numpy(), tune_part["label"].to_numpy()
     if not (0 < y_fit.sum() < len(y_fit)) or not (0 < y_tune.sum() < len(y_tune)):
         return None

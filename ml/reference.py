@@ -14,6 +14,7 @@ from core.settings import Settings
 from core.warehouse import Warehouse
 from ml.features import feature_columns, load_features, predict, signature_inputs
 from ml.registry import champion, registry_client
+from ml.tracking import configure_mlflow
 
 # The reference is the last days of the training window, sampled to this many items: PSI over 10 bins
 # is stable far below this, and a full-scale window (90 days x 490,000 items) would not fit.
@@ -38,6 +39,7 @@ def champion_reference(lane: str, day: dt.date, settings: Settings) -> Reference
     scores, beside the day's items with the scores logged in ``scoring.daily_selection``."""
     import mlflow
 
+    configure_mlflow(lane, settings)   # a monitoring task runs in its own process: the model URIs resolve here
     ref = champion(settings, settings.model_name(lane))
     params = registry_client(settings).get_run(ref.run_id).data.params
     end = dt.date.fromisoformat(params["train_end"])

@@ -137,7 +137,7 @@ def _tables(settings) -> dict:
 def test_scheduler_chain_gives_the_demo_paths_warehouse(scheduled, tmp_path):
     import pandas as pd
 
-    days = [START + dt.timedelta(days=i) for i in range(4)]
+    days = [START + dt.timedelta(days=i) for i in range(3)]
     service = AirflowService(scheduled, port=_free_port())
     with service:
         service.wait_healthy(timeout=240)

@@ -3,7 +3,10 @@ rates with intervals, the monitoring tables, the HTML report, the champion's met
 baselines side by side in MLflow, and a drifting world that is flagged and retrained on."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
 
 import numpy as np
@@ -57,7 +60,7 @@ def test_psi_is_zero_for_the_same_sample_and_large_for_a_shift():
     assert psi(cats, pd.Series(["d"] * 500).astype("category")) > 1.0     # unseen category
 
 
-def test_monitor_a_quiet_day_writes_tables_report_and_champion_metrics(world):
+def test_monitor_a_quiet_day_writes_tables_report_and_champion_metrics(world, tmp_path):
     trained = train(LANE, world, trials=0)
     # Baselines in plain sight: model, random and rules as sibling runs sharing one comparison tag.
     client = _client(world)
@@ -104,10 +107,14 @@ def test_monitor_a_quiet_day_writes_tables_report_and_champion_metrics(world):
     assert "data:image/png;base64," in html and not re.search(r"(src|href)=\"https?://", html)
     assert scan(result["html"].parent) == {}        # the offline-pages scanner: nothing fetched from elsewhere
     assert "no finding" in html.lower() or "No finding" in html
-    # Metrics over time on the champion's run, step = the day's ordinal; a rerun replaces, not adds.
-    from customs_risk.cli import main
-
-    assert main(["monitor", "--lane", LANE, "--date", day.isoformat()]) == 0
+    # Metrics over time on the champion's run, step = the day's ordinal; a rerun replaces, not adds. The
+    # rerun is the command in a process of its own, as a monitoring task runs under the scheduler: it must
+    # find the registry by itself (it once opened a new, empty MLflow store in its working directory).
+    fresh = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}   # set_tracking_uri exports it
+    done = subprocess.run([sys.executable, "-m", "customs_risk.cli", "monitor", "--lane", LANE, "--date",
+                           day.isoformat()], cwd=tmp_path, env=fresh, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not (tmp_path / "mlflow.db").exists()
     history = client.get_metric_history(trained["run_id"], "monitor_psi_score")
     assert {h.step for h in history} == {day.toordinal()}
     assert len(wh.query_df("select * from monitoring.drift_flags where lane = ?", [LANE])) == 1

@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import socket
 import sys
 import threading
@@ -191,7 +192,7 @@ def run(scale: float, history_days: int, history_scale: float, timeout: float) -
                "lanes": list(settings.lanes), "dbt_tasks": settings.dbt_tasks,
                "simulate_s": round(landed - clock, 1), "history_build_s": round(history_s, 1),
                "total_s": round(total, 1), "lists_written_s": stages["score"].get("lists_written_s"),
-               "peak_rss_mb": memory.peak_mb(),
+               "peak_rss_mb": memory.peak_mb(), "load_average_after": [round(x, 2) for x in os.getloadavg()],
                "stages": _with_rates(stages, _day_rows(settings, day)),
                "dbt_nodes_s": _dbt_nodes(settings, landed_at),
                "note": "total = files landed -> score run done (monitoring included), lists_written_s = files landed -> the last lane's list written; under the scheduler (watcher poll, queueing and "
@@ -221,8 +222,6 @@ def _merged(figures: dict) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import os
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="share of a full Korean day for the bench day")

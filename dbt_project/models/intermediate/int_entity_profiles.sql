@@ -70,7 +70,7 @@ from first_changed
 {%- endset %}
 {%- set changed = run_query(changed_days_query).rows[0] %}
 {%- set rebuild_from = date_literal(changed[0] if changed[0] is not none else '9999-12-31') %}
-{%- set by_join = changed[0] is none or changed[1] <= var('profile_join_max_days') %}
+{%- set by_join = changed[0] is none or (changed[1] is not none and changed[1] <= var('profile_join_max_days')) %}
 {%- endif %}
 
 with

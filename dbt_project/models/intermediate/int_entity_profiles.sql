@@ -65,7 +65,7 @@ first_changed as (
 
 select
     first_changed.as_of_date,
-    {{ days_between('first_changed.as_of_date', '(select max(as_of_date) from lane_days)') }} + 1 as n_days
+    {{ days_between('first_changed.as_of_date', '(select max(as_of_date) from fresh_lane_profiles)') }} + 1 as n_days
 from first_changed
 {%- endset %}
 {%- set changed = run_query(changed_days_query).rows[0] %}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -107,10 +107,10 @@ def _frame(source: str, rows: list[dict]) -> pd.DataFrame:
     return df
 
 
-def load_raw(settings, days: set[date]) -> None:
-    """Write the RAW rows of the given days as ingest would: one partition per source and batch day."""
+def load_raw(settings, days: set[date], raw: dict[str, list[dict]] | None = None) -> None:
+    """Write the rows (RAW unless given) of the given days as ingest would: one partition per source and batch day."""
     warehouse = Warehouse(settings)
-    for source, rows in RAW.items():
+    for source, rows in (RAW if raw is None else raw).items():
         contract = CONTRACTS[source]
         df = _frame(source, rows)
         batch = pd.to_datetime(df[contract.day_column]).dt.date
@@ -427,3 +427,82 @@ def test_built_columns_follow_the_contracts_and_every_feature_is_described(setti
         assert not undescribed, f"fct_{lane}_features.yml: describe {undescribed}"
         stale = [c for c in texts if c.startswith(("f_", "c_")) and c not in built]
         assert not stale, f"fct_{lane}_features.yml describes columns it does not build: {stale}"
+
+
+def _profile_history(seed: int = 7) -> dict[str, list[dict]]:
+    """Express traffic on ~80 random days over 15 months (a few consignees and sellers, so entities recur
+    across every window edge) and inspections recorded on the item's day or up to 40 days later, some
+    re-inspected: enough history to make the 30/90/365-day windows and their edges matter."""
+    import random
+
+    rng = random.Random(seed)
+    first = date(2023, 1, 1)
+    days = sorted({first + timedelta(days=rng.randrange(455)) for _ in range(80)})
+    shipments, inspections = [], []
+    for day in days:
+        for _ in range(rng.randint(1, 3)):
+            waybill = f"WB{len(shipments) + 1:08d}"
+            shipments.append(_shipment(waybill, day, f"C{rng.randint(1, 4)}", f"S{rng.randint(1, 3)}",
+                                       hs6=rng.choice(["950300", "330499"])))
+            for _ in range(rng.choice([0, 0, 1, 1, 2])):
+                inspected = day + timedelta(days=rng.choice([0, 1, 29, 30, 31, 40]))
+                result = rng.choice(["no_finding", "irregularity", "seizure"])
+                inspections.append(_inspection(len(inspections) + 1, inspected, "express", waybill, day,
+                                               "rule", result, None if result == "no_finding" else "drugs"))
+    return {"shipments": shipments, "inspections": inspections}
+
+
+def _expected_profiles(settings) -> pd.DataFrame:
+    """The profiles computed in pandas from the model's inputs, by brute force: every entity-day against
+    every earlier row of the same entity (outcomes strictly before the day; traffic in [d - 365, d - 1])."""
+    warehouse = Warehouse(settings)
+    keys = ["lane", "entity_type", "entity_value"]
+    traffic = warehouse.query_df(
+        "select lane, entity_type, entity_value, as_of_date, n_items_on_day from intermediate.int_entity_days"
+        " where entity_value is not null")
+    outcomes = warehouse.query_df("select * from intermediate.int_entity_outcome_days")
+    for frame, column in ((traffic, "as_of_date"), (outcomes, "outcome_date")):
+        frame[column] = pd.to_datetime(frame[column])
+    rows = []
+    for _, day in traffic.iterrows():
+        same = (traffic[keys] == day[keys].values).all(axis=1)
+        earlier = traffic[same & (traffic.as_of_date < day.as_of_date)
+                          & (traffic.as_of_date >= day.as_of_date - pd.Timedelta(days=365))]
+        mine = outcomes[(outcomes[keys] == day[keys].values).all(axis=1) & (outcomes.outcome_date < day.as_of_date)]
+        row = {"profile_key": "|".join([*day[keys], day.as_of_date.date().isoformat()]),
+               "n_items_on_day": day.n_items_on_day, "n_prior_items_365d": earlier.n_items_on_day.sum(),
+               "n_inspected": mine.n_inspected.sum(), "n_hits": mine.n_hits.sum()}
+        for window in (30, 90, 365):
+            recent = mine[mine.outcome_date >= day.as_of_date - pd.Timedelta(days=window)]
+            row[f"n_inspected_{window}d"], row[f"n_hits_{window}d"] = recent.n_inspected.sum(), recent.n_hits.sum()
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("profile_key").sort_index().astype("int64")
+
+
+@pytest.mark.parametrize("join_max_days", [0, 1000], ids=["rebuild-by-windows", "rebuild-by-join"])
+def test_profile_windows_match_a_brute_force_count_full_and_incremental(settings, join_max_days):
+    """The windowed profile counts equal a brute-force pandas count on 15 months of history, after a full
+    build and after an incremental run that rebuilds the last two months, by either way a rebuild can take
+    (windows that read only the rebuilt entities' rows from 365 days back, or the join of the rebuilt days
+    to their history), and the incremental and full builds agree."""
+    vars = {"profile_join_max_days": join_max_days}
+    raw = _profile_history()
+    cutoff = date(2024, 2, 1)
+    batch_days = {r[c] for source, c in (("shipments", "arrival_date"), ("inspections", "inspection_date"))
+                  for r in raw[source]}
+    load_raw(settings, {d for d in batch_days if d < cutoff}, raw)
+    transform.build(settings, select="+int_entity_profiles", vars=vars)
+    checked = list(_expected_profiles(settings).columns)
+    pd.testing.assert_frame_equal(_profiles(settings)[checked].astype("int64"), _expected_profiles(settings))
+
+    load_raw(settings, {d for d in batch_days if d >= cutoff}, raw)
+    transform.build(settings, select="+int_entity_profiles", vars=vars)
+    incremental = _profiles(settings)
+    expected = _expected_profiles(settings)
+    assert (expected.n_inspected_30d < expected.n_inspected_90d).any()       # the windows differ
+    assert (expected.n_prior_items_365d < expected.n_items_on_day.groupby(  # 365-day traffic cut bites
+        expected.index.str.rsplit("|", n=1).str[0]).cumsum() - expected.n_items_on_day).any()
+    pd.testing.assert_frame_equal(incremental[checked].astype("int64"), expected)
+    transform.build(settings, select="+int_entity_profiles", full_refresh=True)
+    stamp = ["inputs_loaded_at"]        # when the row was built: older for the days the increment kept
+    pd.testing.assert_frame_equal(incremental.drop(columns=stamp), _profiles(settings).drop(columns=stamp))

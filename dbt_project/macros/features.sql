@@ -109,6 +109,94 @@ unit_value_reference as (
         and unit_value_reference.as_of_date = items.{{ item.date }}
 {%- endmacro %}
 
+{#-
+    The window frame of "the `days` days before this row's day" ([d - days, d - 1]; every earlier day
+    without `days`) over rows ordered by a whole day number: RANGE offsets on an integer run faster than
+    intervals on a date in DuckDB, and DuckDB and PostgreSQL (11+) spell them alike.
+-#}
+{% macro prior_days_frame(days=none) -%}
+    range between {{ 'unbounded' if days is none else days }} preceding and 1 preceding
+{%- endmacro %}
+
+{#-
+    Point-in-time profile rows of the entity-days in `traffic` (lane, entity_type, entity_value, as_of_date,
+    n_items_on_day, inputs_loaded_at; one row per entity and day) from `since` on (every day when none):
+    the entity's traffic of the 365 days before as_of_date, and its outcomes in `outcomes` (lane,
+    entity_type, entity_value, outcome_date, n_inspected, n_hits) recorded strictly before as_of_date,
+    over all history and the last N days of `windows`.
+    Window functions over each entity's rows ordered by day, so the cost grows with the rows (n log n),
+    not with the days squared as joining every entity-day to its earlier days does: the traffic window
+    over all traffic rows, the outcome windows only over the entities that have outcomes (most never
+    do), each day of those entities once as traffic and once per outcome day.
+    For the days from `since` on, `traffic` needs the entities' rows from since - 365 days and `outcomes`
+    all of their outcome days; older rows are only read.
+-#}
+{% macro entity_profile_rows(traffic, outcomes, windows, since=none) %}
+    {%- set entity = 'partition by lane, entity_type, entity_value order by day_number' %}
+    {%- set epoch = "cast('1970-01-01' as date)" %}
+    select
+        traffic_windows.lane || '|' || traffic_windows.entity_type || '|' || traffic_windows.entity_value
+            || '|' || cast(traffic_windows.as_of_date as varchar) as profile_key,
+        traffic_windows.lane,
+        traffic_windows.entity_type,
+        traffic_windows.entity_value,
+        traffic_windows.as_of_date,
+        traffic_windows.n_items_on_day,
+        coalesce(traffic_windows.n_prior_items_365d, 0) as n_prior_items_365d,
+        coalesce(outcome_windows.n_inspected, 0) as n_inspected,
+        coalesce(outcome_windows.n_hits, 0) as n_hits,
+        traffic_windows.inputs_loaded_at
+        {%- for window in windows %},
+        coalesce(outcome_windows.n_inspected_{{ window }}d, 0) as n_inspected_{{ window }}d,
+        coalesce(outcome_windows.n_hits_{{ window }}d, 0) as n_hits_{{ window }}d
+        {%- endfor %}
+    from (
+        select
+            lane, entity_type, entity_value, as_of_date, n_items_on_day, inputs_loaded_at,
+            sum(n_items_on_day) over ({{ entity }} {{ prior_days_frame(365) }}) as n_prior_items_365d
+        from (
+            select lane, entity_type, entity_value, as_of_date, n_items_on_day, inputs_loaded_at,
+                {{ days_between(epoch, 'as_of_date') }} as day_number
+            from {{ traffic }}
+        ) as traffic_days
+    ) as traffic_windows
+    left join (
+        select * from (
+            select
+                lane, entity_type, entity_value, as_of_date, is_traffic_day,
+                sum(inspected_on_day) over ({{ entity }} {{ prior_days_frame() }}) as n_inspected,
+                sum(hits_on_day) over ({{ entity }} {{ prior_days_frame() }}) as n_hits
+                {%- for window in windows %},
+                sum(inspected_on_day) over ({{ entity }} {{ prior_days_frame(window) }}) as n_inspected_{{ window }}d,
+                sum(hits_on_day) over ({{ entity }} {{ prior_days_frame(window) }}) as n_hits_{{ window }}d
+                {%- endfor %}
+            from (
+                select traffic.lane, traffic.entity_type, traffic.entity_value, traffic.as_of_date,
+                    {{ days_between(epoch, 'traffic.as_of_date') }} as day_number,
+                    true as is_traffic_day, 0 as inspected_on_day, 0 as hits_on_day
+                from {{ traffic }} as traffic
+                inner join (select distinct lane, entity_type, entity_value from {{ outcomes }}) as inspected_entities
+                    on inspected_entities.lane = traffic.lane
+                    and inspected_entities.entity_type = traffic.entity_type
+                    and inspected_entities.entity_value = traffic.entity_value
+                union all
+                select lane, entity_type, entity_value, outcome_date as as_of_date,
+                    {{ days_between(epoch, 'outcome_date') }} as day_number,
+                    false as is_traffic_day, n_inspected as inspected_on_day, n_hits as hits_on_day
+                from {{ outcomes }}
+            ) as entity_dates
+        ) as all_outcome_windows
+        where is_traffic_day
+        {%- if since is not none %}
+            and as_of_date >= {{ since }}
+        {%- endif %}
+    ) as outcome_windows
+        on {{ same_entity_day('outcome_windows', 'traffic_windows') }}
+    {%- if since is not none %}
+    where traffic_windows.as_of_date >= {{ since }}
+    {%- endif %}
+{%- endmacro %}
+
 {#- Join condition: `left` and `right` are rows of the same lane, entity and day. -#}
 {% macro same_entity_day(left, right) -%}
     {%- for column in ['lane', 'entity_type', 'entity_value', 'as_of_date'] -%}
@@ -117,10 +205,12 @@ unit_value_reference as (
 {%- endmacro %}
 
 {#-
-    Point-in-time profile rows of the entity-days in `targets` (lane, entity_type, entity_value, as_of_date,
-    n_items_on_day), from the `entity_days` and `outcome_days` relations of int_entity_profiles.
+    The same rows as entity_profile_rows, for the entity-days in `targets` only, by joining each of them to
+    the earlier rows of its entity in `traffic` (from 365 days before the first target day) and `outcomes`.
+    Its cost is the targets times their entities' history: the cheapest way for the few days of a daily
+    run (no sort of all history), quadratic for many days, which entity_profile_rows is for.
 -#}
-{% macro entity_profile_rows(targets, windows) %}
+{% macro entity_profile_rows_by_join(targets, traffic, outcomes, windows) %}
     select
         {{ targets }}.lane || '|' || {{ targets }}.entity_type || '|' || {{ targets }}.entity_value
             || '|' || cast({{ targets }}.as_of_date as varchar) as profile_key,
@@ -150,7 +240,7 @@ unit_value_reference as (
                 then outcome_days.n_hits else 0 end) as n_hits_{{ window }}d
             {%- endfor %}
         from {{ targets }} as t
-        inner join outcome_days
+        inner join {{ outcomes }} as outcome_days
             on outcome_days.lane = t.lane
             and outcome_days.entity_type = t.entity_type
             and outcome_days.entity_value = t.entity_value
@@ -163,7 +253,7 @@ unit_value_reference as (
             t.lane, t.entity_type, t.entity_value, t.as_of_date,
             sum(earlier.n_items_on_day) as n_prior_items_365d
         from {{ targets }} as t
-        inner join entity_days as earlier
+        inner join {{ traffic }} as earlier
             on earlier.entity_hash = t.entity_hash
             and earlier.as_of_date < t.as_of_date
             and earlier.as_of_date >= {{ add_days('t.as_of_date', -365) }}

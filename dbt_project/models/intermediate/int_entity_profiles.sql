@@ -2,13 +2,20 @@
 -- Point-in-time entity profiles: for every (lane, entity, day) on which the entity has traffic, what was
 -- known at the start of that day. Outcomes count only when recorded strictly before as_of_date.
 --
+-- A full build (or a rebuild of more than var('profile_join_max_days') days) computes them with window
+-- functions over each entity's days (entity_profile_rows): linear in the rows. Joining every entity-day to
+-- all its earlier days grows with the days squared, but for the one or few days of a daily run it is the
+-- cheaper way (no sort of the whole history), so a short rebuild does that (entity_profile_rows_by_join).
+--
 -- Incremental: whole days are rebuilt (unique_key as_of_date, delete+insert), from the earliest of
 --   * the days whose traffic was loaded since the last run (inputs_loaded_at), and
 --   * the first day whose lane-wide profile (items that day, items over 365 days, inspections and hits
 --     known before it) differs from the one built: any late item or late outcome, however old, changes
 --     the lane totals of the days after it, so this catches it without scanning every entity.
 -- Both are found on the small lane rows first, then the day is written into the query as a literal.
--- A rebuilt day is computed from all history, so it equals what a full refresh writes.
+-- The rebuilt days read only what they need: the entities with traffic on a rebuilt day, their traffic
+-- from 365 days before the first rebuilt day and their outcome days, so a rebuilt day equals what a full
+-- refresh writes, at a cost that grows with that day's entities and their history.
 {%- set windows = [30, 90, 365] %}
 
 
@@ -20,16 +27,12 @@ lane_days as (
     select * from {{ ref('int_entity_days') }} where entity_type = 'lane'
 ),
 
-outcome_days as (
+lane_outcome_days as (
     select * from {{ ref('int_entity_outcome_days') }} where entity_type = 'lane'
 ),
 
-entity_days as (
-    select * from lane_days
-),
-
 fresh_lane_profiles as (
-    {{ entity_profile_rows('lane_days', windows) }}
+    {{ entity_profile_rows('lane_days', 'lane_outcome_days', windows) }}
 ),
 
 built_lane_profiles as (
@@ -48,18 +51,26 @@ changed_lane_days as (
         or built.n_prior_items_365d <> fresh.n_prior_items_365d
         or built.n_inspected <> fresh.n_inspected
         or built.n_hits <> fresh.n_hits
+),
+
+first_changed as (
+    select min(as_of_date) as as_of_date from (
+        select min(as_of_date) as as_of_date
+        from {{ ref('int_entity_days') }}
+        where inputs_loaded_at > (select max(inputs_loaded_at) from {{ this }})
+        union all
+        select min(as_of_date) from changed_lane_days
+    ) as candidates
 )
 
-select min(as_of_date) from (
-    select min(as_of_date) as as_of_date
-    from {{ ref('int_entity_days') }}
-    where inputs_loaded_at > (select max(inputs_loaded_at) from {{ this }})
-    union all
-    select min(as_of_date) from changed_lane_days
-) as candidates
+select
+    first_changed.as_of_date,
+    {{ days_between('first_changed.as_of_date', '(select max(as_of_date) from fresh_lane_profiles)') }} + 1 as n_days
+from first_changed
 {%- endset %}
-{%- set first_changed = run_query(changed_days_query).columns[0].values()[0] %}
-{%- set rebuild_from = date_literal(first_changed if first_changed is not none else '9999-12-31') %}
+{%- set changed = run_query(changed_days_query).rows[0] %}
+{%- set rebuild_from = date_literal(changed[0] if changed[0] is not none else '9999-12-31') %}
+{%- set by_join = changed[0] is none or (changed[1] is not none and changed[1] <= var('profile_join_max_days')) %}
 {%- endif %}
 
 with
@@ -67,22 +78,58 @@ with
 entity_days as (
     select * from {{ ref('int_entity_days') }}
     where entity_value is not null
+    {%- if is_incremental() %}
+        and as_of_date >= {{ add_days(rebuild_from, -365) }}
+    {%- endif %}
 ),
 
 outcome_days as (
     select * from {{ ref('int_entity_outcome_days') }}
 ),
+{%- if is_incremental() and by_join %}
 
-target_days as (
-    select * from entity_days
-    {%- if is_incremental() %}
-    where as_of_date >= {{ rebuild_from }}
-    {%- endif %}
+rebuilt_days as (
+    select * from entity_days where as_of_date >= {{ rebuild_from }}
 ),
 
 final as (
-    {{ entity_profile_rows('target_days', windows) }}
+    {{ entity_profile_rows_by_join('rebuilt_days', 'entity_days', 'outcome_days', windows) }}
 )
+{%- elif is_incremental() %}
+
+rebuilt_entities as (
+    select distinct lane, entity_type, entity_value
+    from entity_days
+    where as_of_date >= {{ rebuild_from }}
+),
+
+traffic as (
+    select entity_days.*
+    from entity_days
+    inner join rebuilt_entities
+        on rebuilt_entities.lane = entity_days.lane
+        and rebuilt_entities.entity_type = entity_days.entity_type
+        and rebuilt_entities.entity_value = entity_days.entity_value
+),
+
+outcomes as (
+    select outcome_days.*
+    from outcome_days
+    inner join rebuilt_entities
+        on rebuilt_entities.lane = outcome_days.lane
+        and rebuilt_entities.entity_type = outcome_days.entity_type
+        and rebuilt_entities.entity_value = outcome_days.entity_value
+),
+
+final as (
+    {{ entity_profile_rows('traffic', 'outcomes', windows, since=rebuild_from) }}
+)
+{%- else %}
+
+final as (
+    {{ entity_profile_rows('entity_days', 'outcome_days', windows) }}
+)
+{%- endif %}
 
 select * from final
 order by as_of_date

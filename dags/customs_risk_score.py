@@ -26,8 +26,9 @@ def _score(lane: str) -> list[dict]:
     results = []
     for day in business_days(context):
         result = score(lane, day)
-        log.info("%s %s: scored %s, selected %s (exploration %s) with %s v%s", lane, result["day"], result["rows"],
-                 result["selected"], result["exploration_selected"], result["model_name"], result["model_version"])
+        log.info("%s %s: scored %s, selected %s (exploration %s) with %s v%s; seconds per phase %s", lane,
+                 result["day"], result["rows"], result["selected"], result["exploration_selected"],
+                 result["model_name"], result["model_version"], result["timings"])
         results.append({k: str(v) for k, v in result.items() if k in ("day", "rows", "selected", "model_version")})
     context["outlet_events"][LISTS[lane]].extra = {"day": results[-1]["day"]}
     return results

@@ -86,7 +86,7 @@ def champion_measures(ref, settings: Settings) -> list[dict]:
 
 
 class _Clock:
-    """Seconds per phase of a scoring run, logged with its result: where a day's scoring time goes."""
+    """Seconds per phase of a scoring run (the score task logs them): where a day's scoring time goes."""
 
     def __init__(self):
         self.laps: dict[str, float] = {}

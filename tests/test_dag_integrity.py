@@ -40,7 +40,8 @@ PROBE = textwrap.dedent("""
     out["defaults"] = {dag_id: {"catchup": dag.catchup, "max_active_runs": dag.max_active_runs,
                                 "tasks": {t.task_id: {"retries": t.retries, "retry_delay": t.retry_delay.total_seconds(),
                                                       "timeout": bool(t.execution_timeout), "pool": t.pool,
-                                                      "on_failure": bool(t.on_failure_callback)}
+                                                      "on_failure": bool(t.on_failure_callback),
+                                                      "priority": t.priority_weight}
                                           for t in dag.tasks}}
                        for dag_id, dag in bag.dags.items()}
     print(json.dumps(out))
@@ -81,3 +82,12 @@ def test_every_dag_has_operational_defaults_and_writers_in_the_pool(probe):
             assert task["retries"] >= 1 and task["retry_delay"] > 0 and task["timeout"] and task["on_failure"], where
             if task_id not in OUTSIDE_POOL:
                 assert task["pool"] == "warehouse_writer", where
+
+
+def test_the_days_lists_and_monitoring_take_the_pool_before_a_retrain(probe):
+    """A retrain asked for by the monitoring of one lane must not hold the writer pool ahead of the
+    scoring and monitoring of the lanes after it (the pool serves the highest priority first)."""
+    tasks = probe["defaults"]
+    score = [t["priority"] for t in tasks["customs_risk_score"]["tasks"].values() if t["pool"] == "warehouse_writer"]
+    train = [t["priority"] for t in tasks["customs_risk_train"]["tasks"].values()]
+    assert score and min(score) > sum(train)     # beyond any downstream sum of the train DAG's weights

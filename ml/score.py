@@ -98,6 +98,27 @@ class _Clock:
         self._last = now
 
 
+def _select(lane: str, day: date, settings: Settings, model, X: pd.DataFrame, rows: pd.DataFrame,
+            clock: _Clock) -> pd.DataFrame:
+    """The day's rows ranked and selected within each office's capacity, reason codes for the picks."""
+    scored = rows[["item_id", "item_date", "office_id"]].assign(
+        score=model.predict_proba(X)[:, 1], row=np.arange(len(rows)))
+    clock.lap("predict")
+    out = select_within_offices(
+        scored, settings.capacity_share[lane], settings.exploration_share,
+        rng=selection_rng(settings.seed, lane, day), office_capacity=settings.office_capacity.get(lane),
+        min_propensity=settings.exploration_min_propensity,
+    )
+    clock.lap("select")
+    # Reason codes for the selected items only: exact TreeSHAP is cheap for a few thousand rows.
+    reasons = pd.Series(None, index=out.index, dtype=object)
+    picked = np.flatnonzero(out["selected"].to_numpy())
+    if len(picked):
+        reasons.iloc[picked] = reason_codes(model, X.iloc[out["row"].to_numpy()[picked]])
+    clock.lap("reasons")
+    return out.assign(reasons=reasons)
+
+
 def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
     """Score ``day`` of ``lane`` with the @champion model and write the selection.
 
@@ -125,23 +146,8 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
         out = pd.DataFrame({c: pd.Series([], dtype=dtypes.get(t, object)) for c, t in COLUMNS.items()})
         result["note"] = f"no {lane} rows on {day}: wrote an empty selection"
     else:
-        X = model_frame(model, rows, expected)
-        scored = rows[["item_id", "item_date", "office_id"]].assign(
-            score=model.predict_proba(X)[:, 1], row=np.arange(len(rows)))
-        clock.lap("predict")
-        out = select_within_offices(
-            scored, settings.capacity_share[lane], settings.exploration_share,
-            rng=selection_rng(settings.seed, lane, day), office_capacity=settings.office_capacity.get(lane),
-            min_propensity=settings.exploration_min_propensity,
-        )
-        clock.lap("select")
-        # Reason codes for the selected items only: exact TreeSHAP is cheap for a few hundred rows.
-        reasons = pd.Series(None, index=out.index, dtype=object)
-        picked = np.flatnonzero(out["selected"].to_numpy())
-        if len(picked):
-            reasons.iloc[picked] = reason_codes(model, X.iloc[out["row"].to_numpy()[picked]])
-        clock.lap("reasons")
-        out = out.assign(lane=lane, model_name=ref.name, model_version=ref.version, reasons=reasons)[list(COLUMNS)]
+        out = _select(lane, day, settings, model, model_frame(model, rows, expected), rows, clock)
+        out = out.assign(lane=lane, model_name=ref.name, model_version=ref.version)[list(COLUMNS)]
 
     warehouse = Warehouse(settings)
     _ensure_table(warehouse)

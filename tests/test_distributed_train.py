@@ -21,7 +21,7 @@ import pytest
 
 from core.warehouse import Warehouse
 from customs_risk.cli import main
-from customs_risk.stages import score, train
+from customs_risk.stages import score
 from ml.dataset import training_data
 from ml.features import load_features, predict
 from ml.fit import FIXED_ROUNDS, class_weight

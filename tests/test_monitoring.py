@@ -124,7 +124,7 @@ def test_a_drifting_world_is_flagged_and_the_retrain_restores_the_hit_rate(world
     """A new route from day 8: monitoring flags the moved feature at 'act', the retrain policy asks for
     a retrain, and the retrained champion finds more of the truly risky items than the old one did."""
     from ml.evaluate import policy_metrics
-    from ml.features import load_features, predict, signature_inputs
+    from ml.features import load_features, predict
     from ml.oracle import truth_for
     from ml.registry import CHAMPION, current_alias
 

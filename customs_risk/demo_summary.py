@@ -161,7 +161,7 @@ def where_to_look(summary: dict, settings: Settings, day: dt.date, log_path) -> 
 
     scored = settings.scored_dir / day.isoformat()
     lines = ["Where to look:",
-             f"  what to inspect     {scored}/<lane>/<office>.csv (all scored rows: {scored}/<lane>.csv)",
+             f"  what to inspect     {scored}/<lane>/<office>.csv (all scored rows: {scored}/<lane>.parquet)",
              f"  day summaries       {scored}/<lane>.html",
              f"  data quality        {data_docs_index(settings.gx_dir)}",
              "                      (every batch by source and day; failing rows in table raw.quarantine)",

@@ -479,7 +479,9 @@ def _expected_profiles(settings) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("profile_key").sort_index().astype("int64")
 
 
-@pytest.mark.parametrize("join_max_days", [0, 1000], ids=["rebuild-by-windows", "rebuild-by-join"])
+# The join way of a rebuild is also what the daily one-day runs of the incremental tests above take.
+@pytest.mark.parametrize("join_max_days", [0, pytest.param(1000, marks=pytest.mark.slow)],
+                         ids=["rebuild-by-windows", "rebuild-by-join"])
 def test_profile_windows_match_a_brute_force_count_full_and_incremental(settings, join_max_days):
     """The windowed profile counts equal a brute-force pandas count on 15 months of history, after a full
     build and after an incremental run that rebuilds the last two months, by either way a rebuild can take

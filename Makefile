@@ -35,7 +35,8 @@ airflow: setup ; $(UV) run customs-risk airflow
 scaleout: setup ; $(UV) run customs-risk airflow --celery
 
 # One day landed on a history, run under the scheduler (landing watcher -> ingest -> transform -> train ->
-# score); stage and total times into bench/results.json "day". SCALE=1 is a full Korean day (the default).
+# score); per stage seconds, rows/s and peak memory into bench/results.json "day.scale_<S>", with the growth
+# against scale 1. SCALE=1 is a full Korean day (the default, ~10 min), SCALE=5 a US-sized day (~20 min).
 bench-day: setup
 	$(UV) run python -m bench.day_bench --scale $(or $(SCALE),1.0)
 

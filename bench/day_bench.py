@@ -130,14 +130,18 @@ def _day_rows(settings, day: dt.date) -> dict:
     from core.contracts import CONTRACTS
     from core.warehouse import Warehouse
 
-    warehouse = Warehouse(settings)
-    count = lambda sql: int(warehouse.query_df(sql, [day]).iloc[0, 0])  # noqa: E731
-    loaded = {source: count(f'select count(*) from raw."{source}" where _batch_date = ?') for source in CONTRACTS}
-    features = {lane: count(f'select count(*) from marts."fct_{lane}_features" where item_date = ?')
-                for lane in settings.lanes}
-    scored = {lane: int(warehouse.query_df("select count(*) from scoring.daily_selection where lane = ? and "
-                                           "item_date = ?", [lane, day]).iloc[0, 0]) for lane in settings.lanes}
-    return {"ingest": loaded, "transform": features, "score": scored}
+    with Warehouse(settings).reader() as warehouse:
+        def count(sql: str, *params) -> int:
+            return int(warehouse.query_df(sql, [*params, day]).iloc[0, 0])
+
+        return {
+            "ingest": {source: count(f'select count(*) from raw."{source}" where _batch_date = ?')
+                       for source in CONTRACTS},
+            "transform": {lane: count(f'select count(*) from marts."fct_{lane}_features" where item_date = ?')
+                          for lane in settings.lanes},
+            "score": {lane: count("select count(*) from scoring.daily_selection where lane = ? and item_date = ?", lane)
+                      for lane in settings.lanes},
+        }
 
 
 def _dbt_nodes(settings, since: dt.datetime) -> dict[str, float]:
@@ -202,6 +206,10 @@ def run(scale: float, history_days: int, history_scale: float, timeout: float) -
     return figures
 
 
+def ratio(a: float, b: float) -> float | None:
+    return round(a / b, 2) if b else None
+
+
 def _merged(figures: dict) -> dict:
     """The day key with this scale's figures beside the others', and the growth ratios against scale 1."""
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -212,7 +220,6 @@ def _merged(figures: dict) -> dict:
     for key, other in sorted(day.items()):
         if base is None or other is base:
             continue
-        ratio = lambda a, b: round(a / b, 2) if b else None  # noqa: E731
         growth[key] = {"rows": ratio(other["scale"], base["scale"]), "total_s": ratio(other["total_s"], base["total_s"])}
         growth[key] |= {stage: ratio(other["stages"][stage]["seconds"], base["stages"][stage]["seconds"])
                         for stage in base["stages"] if stage in other["stages"]}

@@ -149,6 +149,7 @@ def fit_distributed(data: DaskTrainingData, seed: int, spw: float, options: Dask
                     min_stop_positives: int) -> Fitted:
     """``ml.train.fit_lane`` on the cluster, without the search: early stopping on the inner split when
     its days hold ``min_stop_positives``, else FIXED_ROUNDS; then the exact refit on the whole window."""
+    import dask.dataframe as dd
     from xgboost.dask import DaskXGBClassifier
 
     tuned = category_overrides(data.features)
@@ -161,7 +162,7 @@ def fit_distributed(data: DaskTrainingData, seed: int, spw: float, options: Dask
             best_iteration = early_stop(client, parts, data.features, seed, spw, tuned)
             eval_metric, stop_window = "aucpr", f"{split[1][0]}..{split[1][-1]}"
             search = {"search": "skipped: distributed fit (default parameters, no search on the cluster)"}
-            train = dd_concat(parts)
+            train = dd.concat(parts)
         else:
             why = fixed_rounds_reason(stop_positives, min_stop_positives)
             best_iteration, eval_metric, stop_window = FIXED_ROUNDS - 1, "none", f"none: {FIXED_ROUNDS} rounds ({why})"
@@ -194,12 +195,6 @@ def early_stop(client, parts, features: list[str], seed: int, spw: float, tuned:
     probe.fit(fit_part[features], fit_part["label"], eval_set=[(tune_part[features], tune_part["label"])],
               verbose=False)
     return int(probe.best_iteration)
-
-
-def dd_concat(parts):
-    import dask.dataframe as dd
-
-    return dd.concat(parts)
 
 
 def partition_hashes(client, frame) -> Iterator:

@@ -93,10 +93,7 @@ def load_features(
     Ordered by (item_date, item_id) so the same data always gives the same frame, hence the same
     dataset digest and the same model.
     """
-    schema, table = feature_table(lane)
-    warehouse = Warehouse(settings)
-    if not warehouse.table_exists(schema, table):
-        raise LookupError(f"feature table {schema}.{table} does not exist: build the dbt marts first")
+    table = _require_table(lane, settings)
     conditions, params = [], []
     if day is not None:
         conditions, params = ["item_date = ?"], [day]
@@ -110,14 +107,14 @@ def load_features(
     where = f"where {' and '.join(conditions)}" if conditions else ""
     selected = "*" if columns is None else ", ".join(
         f'"{c}"' for c in dict.fromkeys(["item_id", "item_date", "office_id", *columns]))
-    df = warehouse.query_df(f'select {selected} from "{schema}"."{table}" {where} order by item_date, item_id', params)
+    df = Warehouse(settings).query_df(f"select {selected} from {table} {where} order by item_date, item_id", params)
     df = df.drop(columns=[c for c in BOOKKEEPING_COLUMNS if c in df.columns])
     df["item_date"] = pd.to_datetime(df["item_date"]).dt.date
     df["item_id"] = df["item_id"].astype(str)
     df["office_id"] = df["office_id"].astype(str)
     features = feature_columns(df.columns)
     if not features:
-        raise ValueError(f"{schema}.{table} has no {FEATURE_PREFIX}* feature columns")
+        raise ValueError(f"{table} has no {FEATURE_PREFIX}* feature columns")
     return typed(df)
 
 
@@ -178,8 +175,9 @@ def category_dtypes(lane: str, settings: Settings, columns: list[str],
     labelled rows up to ``as_of``, read as distinct values: one dtype every partition can share."""
     where, params = ("and item_date <= ?", [as_of]) if as_of is not None else ("", [])
     table, dtypes = _require_table(lane, settings), {}
-    for c in columns:
-        values = Warehouse(settings).query_df(
-            f'select distinct "{c}" as v from {table} where label is not null {where}', params)["v"]
-        dtypes[c] = values.astype("string").astype("category").dtype
+    with Warehouse(settings).reader() as warehouse:
+        for c in columns:
+            values = warehouse.query_df(f'select distinct "{c}" as v from {table} where label is not null {where}',
+                                        params)["v"]
+            dtypes[c] = values.astype("string").astype("category").dtype
     return dtypes

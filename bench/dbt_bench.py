@@ -7,7 +7,8 @@ week by week in SQL up to ``history_days`` (dates shifted, row keys suffixed ``-
 companies recur every week), built by incremental ``dbt build`` runs (without tests) every
 ``block_days``. Then the next day is simulated, loaded through the real path and its incremental build,
 with the data tests the daily run has, is timed per node. Merged into
-``bench/results.json`` under "dbt" (other keys kept).
+``bench/results.json`` under "dbt" (scale 1) or "dbt_scale_<S>" (other keys kept), with each history
+block's seconds, the warehouse's size and the disk left after it.
 
     python -m bench.dbt_bench --history-days 90 --scale 1
 """
@@ -54,10 +55,19 @@ def copy_seed_days(warehouse, seed_days: int, offset: int, last_day: dt.date) ->
             f"and _batch_date <= date '{last_day - dt.timedelta(days=offset)}'")
 
 
+def _block_record(settings, days: int, seconds: float) -> dict:
+    """One history block: days built so far, its build's seconds, the warehouse's size and the disk left."""
+    return {"days_built": days, "seconds": round(seconds, 1),
+            "warehouse_gb": round(settings.duckdb_path.stat().st_size / 2**30, 2),
+            "disk_free_gb": round(shutil.disk_usage(settings.duckdb_path.parent).free / 2**30, 1)}
+
+
 def _build_history(settings, warehouse, timed, history_days: int, scale: float, seed_days: int,
-                   history_cache: Path | None, block_days: int) -> dict[str, int]:
+                   history_cache: Path | None, block_days: int, blocks: list[dict],
+                   min_free_gb: float) -> dict[str, int]:
     """Seed days through the real ingest (or their cached warehouse), copied weekly to ``history_days``
-    and built incrementally in blocks; returns the raw rows per source."""
+    and built incrementally in blocks (each recorded in ``blocks``; stopped early when fewer than
+    ``min_free_gb`` of disk are left); returns the raw rows per source."""
     from transform import dbt_build as transform
     from core.contracts import CONTRACTS
     from ingest.load import load_day
@@ -85,13 +95,19 @@ def _build_history(settings, warehouse, timed, history_days: int, scale: float, 
             timed("copy_history", copy_seed_days, warehouse, seed_days, offset, last_history_day)
         offset += seed_days
         if offset % block_days == 0 or offset >= history_days:
+            clock = time.perf_counter()
             timed("dbt_history_builds_no_tests", transform.run_dbt,
                   ["build", "--exclude", "resource_type:test", "resource_type:unit_test"], settings)
+            blocks.append(_block_record(settings, min(offset, history_days), time.perf_counter() - clock))
+            if blocks[-1]["disk_free_gb"] < min_free_gb and offset < history_days:
+                print(f"stopping the history at {offset} days: {blocks[-1]['disk_free_gb']} GB free", flush=True)
+                break
     return {name: _count(warehouse, f"select count(*) from raw.{c.table}") for name, c in CONTRACTS.items()}
 
 
 def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 7,
-        results_path: Path = RESULTS, history_cache: Path | None = None, block_days: int = 14) -> dict:
+        results_path: Path = RESULTS, history_cache: Path | None = None, block_days: int = 14,
+        min_free_gb: float = 15.0) -> dict:
     from transform import dbt_build as transform
     from core.warehouse import Warehouse
     from core.contracts import CONTRACTS
@@ -106,7 +122,10 @@ def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 
 
     warehouse = Warehouse(settings)
     seed_days = min(seed_days, history_days)
-    history_rows = _build_history(settings, warehouse, timed, history_days, scale, seed_days, history_cache, block_days)
+    blocks: list[dict] = []
+    history_rows = _build_history(settings, warehouse, timed, history_days, scale, seed_days, history_cache,
+                                  block_days, blocks, min_free_gb)
+    history_days = _count(warehouse, "select count(distinct _batch_date) from raw.shipments")
     count_items = ("select (select count(*) from marts.fct_cargo_features) + (select count(*) from marts.fct_express_features)"
                    " + (select count(*) from marts.fct_traveller_features)")
     history_items = _count(warehouse, count_items)
@@ -132,6 +151,7 @@ def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 
         "history_days": history_days,
         "seed_days_simulated": seed_days,
         "history_built_in_blocks_of_days": block_days,
+        "history_blocks": blocks,
         "warehouse": settings.warehouse_kind,
         "history_raw_rows": history_rows,
         "history_feature_items": history_items,
@@ -144,10 +164,11 @@ def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 
         "slowest_nodes_incremental": dict(node_seconds[:12]),
         "goal": "one full Korean day (scale 1) on 90 days of history: incremental dbt build < 120 s",
         "meets_goal": scale >= 1 and history_days >= 90 and incremental < 120,
+        "warehouse_gb": round(settings.duckdb_path.stat().st_size / 2**30, 2),
         "total_seconds": round(time.perf_counter() - started, 1),
         "cpu_count": os.cpu_count(),
     }
-    merge_results("dbt", figures, results_path)
+    merge_results("dbt" if scale == 1 else f"dbt_scale_{scale:g}", figures, results_path)
     return figures
 
 
@@ -160,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history-cache", type=Path, default=None,
                         help="keep the loaded seed days here and reuse them on the next run with the same parameters")
     parser.add_argument("--block-days", type=int, default=14, help="history days per incremental build")
+    parser.add_argument("--min-free-gb", type=float, default=15.0,
+                        help="stop adding history blocks when less disk than this is left")
     args = parser.parse_args(argv)
     from bench.run import bench_home
     from core.settings import get_settings
@@ -168,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = get_settings()
     print(json.dumps(run(settings, args.history_days, args.scale, args.seed_days, args.results, args.history_cache,
-                         args.block_days), indent=2))
+                         args.block_days, args.min_free_gb), indent=2))
     return 0
 
 

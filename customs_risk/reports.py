@@ -5,6 +5,7 @@ than CSV), and a short HTML summary (a Jinja2 template). Presentation only: the 
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -55,14 +56,13 @@ def write_summary_html(out: pd.DataFrame, lane: str, day: date, settings: Settin
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     scores = out["score"].to_numpy(dtype=float)
     selected = out[out["selected"]] if len(out) else out
-    top = (selected["reasons"].dropna().str.split("; ").explode().str.split("=").str[0].value_counts().head(10)
-           if len(selected) else pd.Series(dtype=int))
+    top = Counter(part.partition("=")[0] for text in selected["reasons"].dropna() for part in text.split("; "))
     counts = np.histogram(scores, bins=10, range=(0, 1))[0] if len(scores) else np.zeros(10, dtype=int)
     page = env.get_template("summary.html.j2").render(
         lane=lane, day=day, result=result, rows=len(out), selected=len(selected),
         confidence=f"{100 * settings.confidence:g} %",
         quantiles=[float(np.quantile(scores, q)) for q in (0.5, 0.9, 0.99, 1.0)] if len(scores) else [],
-        histogram=[(i / 10, int(n)) for i, n in enumerate(counts)], top_reasons=list(top.items()))
+        histogram=[(i / 10, int(n)) for i, n in enumerate(counts)], top_reasons=top.most_common(10))
     path = settings.scored_dir / day.isoformat() / f"{lane}.html"
     path.write_text(page, encoding="utf-8")
     return path

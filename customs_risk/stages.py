@@ -86,22 +86,22 @@ def score(lane: str, day: dt.date, settings: Settings | None = None) -> dict:
 
     settings = with_desk_capacities(settings or get_settings(), lane, day)
     result = score_day(lane, day, settings)
-    selection = result.pop("selection")
+    selection, features = result.pop("selection"), result.pop("features")
     clock = time.perf_counter()
     result |= write_day_outputs(selection, lane, day, settings, result)
     result["timings"]["files"] = round(time.perf_counter() - clock, 3)
     clock = time.perf_counter()
-    result |= publish(lane, day, settings, selection)
+    result |= publish(lane, day, settings, selection, features)
     result["timings"]["desk"] = round(time.perf_counter() - clock, 3)
     return result
 
 
-def publish(lane: str, day: dt.date, settings: Settings | None = None, selection=None) -> dict:
+def publish(lane: str, day: dt.date, settings: Settings | None = None, selection=None, features=None) -> dict:
     """Publish a scored day's lists to the desk (``score`` does it with the selection it just wrote; on its
     own, to republish a day, the selection is read back from the warehouse)."""
     from customs_risk.desk.publish import publish_day
 
-    return publish_day(lane, day, settings or get_settings(), selection)
+    return publish_day(lane, day, settings or get_settings(), selection, features)
 
 
 def has_champion(lane: str, settings: Settings | None = None) -> bool:

@@ -107,9 +107,11 @@ def load_features(
     where = f"where {' and '.join(conditions)}" if conditions else ""
     selected = "*" if columns is None else ", ".join(
         f'"{c}"' for c in dict.fromkeys(["item_id", "item_date", "office_id", *columns]))
-    df = Warehouse(settings).query_df(f"select {selected} from {table} {where} order by item_date, item_id", params)
+    df = Warehouse(settings).query_columnar(f"select {selected} from {table} {where} order by item_date, item_id",
+                                            params)
     df = df.drop(columns=[c for c in BOOKKEEPING_COLUMNS if c in df.columns])
-    df["item_date"] = pd.to_datetime(df["item_date"]).dt.date
+    if df["item_date"].dtype != object:
+        df["item_date"] = pd.to_datetime(df["item_date"]).dt.date
     df["item_id"] = df["item_id"].astype(str)
     df["office_id"] = df["office_id"].astype(str)
     features = feature_columns(df.columns)

@@ -124,7 +124,8 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
 
     Returns counts, the model version used, the seconds of each phase (``timings``: load, predict, select,
     reasons, write), the day's scored rows (``selection``, for the lists people read:
-    ``customs_risk.reports``) and, with an oracle, the true hit rate of the model picks beside random and
+    ``customs_risk.reports``), the feature rows they were scored on (``features``, for the desk's
+    reasons in words) and, with an oracle, the true hit rate of the model picks beside random and
     rule selection (returned only, not logged).
     """
     import mlflow
@@ -151,7 +152,9 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
 
     warehouse = Warehouse(settings)
     _ensure_table(warehouse)
-    warehouse.replace_partition(SCHEMA, TABLE, out, {"lane": lane, "item_date": day})
+    # One timestamp for the day's column: the warehouse converts it 10x faster than 1M date objects.
+    warehouse.replace_partition(SCHEMA, TABLE, out.assign(item_date=pd.Timestamp(day)),
+                                {"lane": lane, "item_date": day})
     clock.lap("write")
     result |= {
         "timings": clock.laps,
@@ -163,6 +166,7 @@ def score_day(lane: str, day: date, settings: Settings | None = None) -> dict:
         "offices": int(out["office_id"].nunique()),
         "table": f"{SCHEMA}.{TABLE}",
         "selection": out,
+        "features": rows,
     }
     oracle = get_oracle(settings)
     truth = oracle.truth(lane, [day]) if oracle is not None and len(out) else None

@@ -94,6 +94,18 @@ def _draw_exploration(groups: dict, rank: np.ndarray, cap: np.ndarray, expected:
     return model_pick, explore_pick
 
 
+def _ranked(scored: pd.DataFrame, groups: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows sorted by group (in key order), then score from the highest (missing last), ties to the
+    smaller item_id; and each row's group number. Sorting numbers, not strings: the rows are put in
+    item_id order first (scoring's rows arrive in it) and the sort by (group, -score) keeps that order."""
+    if not scored["item_id"].is_monotonic_increasing:
+        scored = scored.sort_values("item_id", kind="stable")
+    group = scored.groupby(groups, sort=True, dropna=False).ngroup().to_numpy()
+    by_score = np.argsort(-scored["score"].to_numpy(dtype=float), kind="stable")
+    order = by_score[np.argsort(group[by_score], kind="stable")]
+    return scored.iloc[order].reset_index(drop=True), group[order]
+
+
 def select_within_offices(
     scored: pd.DataFrame,
     capacity_share: float,
@@ -115,21 +127,23 @@ def select_within_offices(
     ``office_capacity`` overrides the share for the offices it names: an int is a count per group
     (capped at the group's size), a float a share of it.
     """
-    groups = list(group_by)
-    out = scored.sort_values(groups + ["score", "item_id"], ascending=[True] * len(groups) + [False, True],
-                             na_position="last", kind="mergesort").reset_index(drop=True)
-    out["rank"] = out.groupby(groups, sort=False).cumcount().astype("int64") + 1
-    size = out.groupby(groups, sort=False)["item_id"].transform("size").to_numpy()
-    cap = group_capacity(size, out["office_id"].to_numpy() if "office_id" in out else None,
+    out, group = _ranked(scored, list(group_by))
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.r_[starts, len(group)])
+    size = np.repeat(sizes, sizes)
+    rank = np.arange(len(group), dtype=np.int64) - np.repeat(starts, sizes) + 1
+    out["rank"] = rank
+    cap = group_capacity(size, out["office_id"].to_numpy() if office_capacity and "office_id" in out else None,
                          capacity_share, office_capacity)
-    rank = out["rank"].to_numpy()
     expected = exploration_expected(cap, size, exploration_share if rng is not None else 0.0, min_propensity)
     if rng is not None and expected.any():
-        model_pick, explore_pick = _draw_exploration(out.groupby(groups, sort=True).indices, rank, cap, expected, rng)
+        indices = {g: np.arange(start, start + n) for g, (start, n) in enumerate(zip(starts, sizes))}
+        model_pick, explore_pick = _draw_exploration(indices, rank, cap, expected, rng)
     else:
         model_pick, explore_pick = rank <= cap, np.zeros(len(out), dtype=bool)
     out["selected"] = model_pick | explore_pick
-    out["why"] = np.where(model_pick, "model", np.where(explore_pick, "exploration", None))
-    out["why"] = out["why"].astype(object).where(out["selected"], None)
+    why = np.full(len(out), None, dtype=object)
+    why[model_pick], why[explore_pick] = "model", "exploration"
+    out["why"] = pd.Series(why, index=out.index, dtype=object)
     out["propensity"] = inclusion_probability(rank, size, cap, expected)
     return out

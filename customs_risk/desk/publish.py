@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 
+import numpy as np
 import pandas as pd
 
 from core.contracts import OFFICES
@@ -25,9 +26,12 @@ _PICKED = ("select distinct f.{party} as party from marts.{table} f join scoring
            "on s.item_id = f.{id} and s.lane = ? and s.item_date = ? and s.selected where f.{party} is not null")
 
 
-def publish_day(lane: str, day: dt.date, settings: Settings, scored: pd.DataFrame | None = None) -> dict:
+def publish_day(lane: str, day: dt.date, settings: Settings, scored: pd.DataFrame | None = None,
+                features: pd.DataFrame | None = None) -> dict:
     """Replace the desk's lists of ``lane`` on ``day`` with the score stage's selection (``scored``: the
-    day's rows as the score stage just wrote them; read back from the warehouse when not given)."""
+    day's rows as the score stage just wrote them; read back from the warehouse when not given).
+    ``features``: the day's feature rows the score stage read (item_id and the model's columns), so the
+    values the reasons name and what is typical that day come from memory instead of a second read."""
     with Warehouse(settings).reader() as warehouse:
         if scored is None:
             scored = warehouse.query_df(
@@ -36,7 +40,7 @@ def publish_day(lane: str, day: dt.date, settings: Settings, scored: pd.DataFram
                 [lane, day])
         picked = scored[scored["selected"].astype(bool)].reset_index(drop=True)
         spec = view(lane)
-        values, typical = _feature_values(warehouse, lane, day, picked)
+        values, typical = _feature_values(warehouse, lane, day, picked, features)
         if warehouse.table_exists("marts", spec.table):
             facts, history = _facts(warehouse, spec, lane, day), _party_history(warehouse, spec, lane, day)
         else:   # a features-only warehouse (model tests): lists with scores and reasons, no facts
@@ -44,7 +48,7 @@ def publish_day(lane: str, day: dt.date, settings: Settings, scored: pd.DataFram
                         lane, day)
             facts, history = {}, {}
     item_rows = [_item_row(lane, day, row, spec, facts, values, typical, history)
-                 for row in picked.to_dict("records")]
+                 for row in _records(picked)]
     list_rows = _list_rows(lane, day, scored, settings)
     Store(settings.desk_url).publish(day, lane, list_rows, item_rows)
     log.info("desk: published %s %s: %d items in %d lists", lane, day, len(item_rows), len(list_rows))
@@ -59,7 +63,7 @@ def _facts(warehouse: Reader, spec: LaneView, lane: str, day: dt.date) -> dict[s
         f"join scoring.daily_selection s on s.item_id = f.{spec.id_column} and s.lane = ? and s.item_date = ? "
         "and s.selected", [lane, day])
     out = {}
-    for row in frame.to_dict("records"):
+    for row in _records(frame):
         shown = {label: short_key(row[c]) if c in spec.keys else _fact_text(c, row[c]) for c, label in spec.facts}
         parties = {c: row[c] for c, _ in spec.parties if isinstance(row[c], str)}
         out[str(row["item_id"])] = {"shown": shown, "parties": parties}
@@ -72,29 +76,67 @@ def _fact_text(column: str, value) -> str:
     return reason_words.format_value(column, value) if not isinstance(value, str) else value
 
 
-def _feature_values(warehouse: Reader, lane: str, day: dt.date, picked: pd.DataFrame):
+def _feature_values(warehouse: Reader, lane: str, day: dt.date, picked: pd.DataFrame,
+                    features: pd.DataFrame | None = None):
     """The selected items' values of the features their reasons name, and what is typical that day
-    (aggregated in the warehouse: the day's rows never come to Python)."""
+    (from ``features`` when it holds them, else aggregated in the warehouse: the day's rows never come
+    to Python for this alone)."""
     columns = sorted({c for text in picked["reasons"].dropna() for c, _ in reason_words.parse_reasons(text)
                       if c.startswith(("f_", "c_")) and not reason_words.is_identity(c)})
     if not columns:
         return {}, {}
-    table = f'marts."fct_{lane}_features"'
+    if features is not None and set(columns) <= set(features.columns):
+        stats, mine = _stats_in_memory(features, columns), _values_in_memory(features, picked, columns)
+    else:
+        stats, mine = _stats_in_warehouse(warehouse, lane, day, columns), _values_in_warehouse(
+            warehouse, lane, day, columns)
+    typical = {c: reason_words.typical_text(c, stats.get(c, {})) for c in columns}
+    return {row.pop("item_id"): row for row in _records(mine)}, typical
+
+
+_STATS = ("n", "other", "mean", "median")
+
+
+def _stats_in_memory(features: pd.DataFrame, columns: list[str]) -> dict[str, dict]:
+    """Per number column: non-null count, values other than 0 and 1, mean and median of the day."""
+    out = {}
+    for c in columns:
+        if c.startswith("c_"):
+            continue
+        values = features[c].to_numpy(dtype=float, na_value=np.nan)
+        values = values[~np.isnan(values)]
+        n = len(values)
+        out[c] = dict(zip(_STATS, (n, int(np.count_nonzero((values != 0) & (values != 1))),
+                                   float(values.mean()) if n else None, float(np.median(values)) if n else None)))
+    return out
+
+
+def _values_in_memory(features: pd.DataFrame, picked: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    rows = features[features["item_id"].isin(picked["item_id"])]
+    values = {c: rows[c].astype(object).where(rows[c].notna(), None) for c in columns}
+    return pd.DataFrame({"item_id": rows["item_id"].astype(str).to_numpy(),
+                         **{c: v.to_numpy() for c, v in values.items()}})
+
+
+def _stats_in_warehouse(warehouse: Reader, lane: str, day: dt.date, columns: list[str]) -> dict[str, dict]:
     numbers = [c for c in columns if not c.startswith("c_")]
-    stats = warehouse.query_df("select " + ", ".join(
+    if not numbers:
+        return {}
+    row = warehouse.query_df("select " + ", ".join(
         f'count("{c}") as "n|{c}", count_if("{c}" not in (0, 1)) as "other|{c}", avg("{c}") as "mean|{c}", '
-        f'median("{c}") as "median|{c}"' for c in numbers) + f" from {table} where item_date = ?", [day]) \
-        if numbers else pd.DataFrame([{}])
-    row = stats.iloc[0].to_dict()
-    typical = {c: reason_words.typical_text(c, {k: row.get(f"{k}|{c}") for k in ("n", "other", "mean", "median")})
-               for c in columns}
+        f'median("{c}") as "median|{c}"' for c in numbers) + f' from marts."fct_{lane}_features" where item_date = ?',
+        [day]).iloc[0].to_dict()
+    return {c: {k: row.get(f"{k}|{c}") for k in _STATS} for c in numbers}
+
+
+def _values_in_warehouse(warehouse: Reader, lane: str, day: dt.date, columns: list[str]) -> pd.DataFrame:
     names = ", ".join(f'f."{c}"' for c in columns)
     mine = warehouse.query_df(
-        f"select f.item_id, {names} from {table} f join scoring.daily_selection s on s.item_id = f.item_id "
-        "and s.lane = ? and s.item_date = f.item_date and s.selected where f.item_date = ?", [lane, day])
+        f'select f.item_id, {names} from marts."fct_{lane}_features" f join scoring.daily_selection s '
+        "on s.item_id = f.item_id and s.lane = ? and s.item_date = f.item_date and s.selected where f.item_date = ?",
+        [lane, day])
     mine["item_id"] = mine["item_id"].astype(str)
-    values = {row.pop("item_id"): row for row in mine.to_dict("records")}
-    return values, typical
+    return mine
 
 
 def _party_history(warehouse: Reader, spec: LaneView, lane: str, day: dt.date) -> dict[str, dict]:
@@ -120,8 +162,8 @@ def _party_history(warehouse: Reader, spec: LaneView, lane: str, day: dt.date) -
             [lane, day, since, day])
         out[party] = {row["party"]: {"n_items": int(row["n_items"]), "n_inspected": int(row["n_inspected"] or 0),
                                      "n_hits": int(row["n_hits"] or 0), "recent": []}
-                      for row in counts.to_dict("records")}
-        for row in recent.sort_values(["party", "n"]).to_dict("records"):
+                      for row in _records(counts)}
+        for row in _records(recent.sort_values(["party", "n"])):
             out[party].setdefault(row["party"], {"n_items": 0, "n_inspected": 0, "n_hits": 0, "recent": []})
             out[party][row["party"]]["recent"].append({
                 "item_id": str(row["item_id"]), "date": str(pd.Timestamp(row["item_date"]).date()),
@@ -172,6 +214,12 @@ def _list_rows(lane: str, day: dt.date, scored: pd.DataFrame, settings: Settings
             "model_version": _int(model[0]["model_version"]) if model else None, "published_at": now(),
         })
     return rows
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """``frame.to_dict("records")`` by column lists: 3x faster on Arrow-backed strings."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, values)) for values in zip(*(frame[c].tolist() for c in columns))]
 
 
 def _float(value) -> float | None:

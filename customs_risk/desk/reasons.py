@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from transform.feature_texts import feature_texts
 
@@ -31,6 +32,7 @@ def is_identity(column: str) -> bool:
     return bool(_IDENTITY.match(column))
 
 
+@lru_cache(maxsize=None)
 def words_for(lane: str, column: str) -> str:
     """The catalogue's words; where it has a gap, the name spelt out (never the raw column name)."""
     text = feature_texts(lane).get(column)

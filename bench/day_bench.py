@@ -24,10 +24,9 @@ import logging
 import os
 import socket
 import sys
-import threading
 import time
 
-from bench.run import RESULTS, bench_home, merge_results
+from bench.run import RESULTS, MemorySampler, bench_home, merge_results
 
 START = dt.date(2026, 3, 2)
 CHAIN = ("customs_risk_landing", "customs_risk_ingest", "customs_risk_transform", "customs_risk_train",
@@ -56,37 +55,6 @@ def _history(settings, days: list[dt.date], scale: float) -> None:
 
 def _when(stamp: str) -> dt.datetime:
     return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-
-
-class MemorySampler(threading.Thread):
-    """Samples the resident memory of the service's whole process tree (components and task processes)
-    twice a second; ``peak_mb(start, end)`` is the largest total seen in a time window."""
-
-    def __init__(self, service, interval: float = 0.5):
-        super().__init__(daemon=True)
-        self.service, self.interval = service, interval
-        self.samples: list[tuple[dt.datetime, float]] = []
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        import psutil
-
-        while not self._stop_event.wait(self.interval):
-            total = 0
-            for process in self.service.processes_alive():
-                try:
-                    total += process.memory_info().rss
-                except psutil.Error:
-                    continue
-            self.samples.append((dt.datetime.now(dt.timezone.utc), total / 2**20))
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join()
-
-    def peak_mb(self, start: dt.datetime | None = None, end: dt.datetime | None = None) -> int:
-        seen = [mb for t, mb in self.samples if (start is None or t >= start) and (end is None or t <= end)]
-        return round(max(seen)) if seen else 0
 
 
 def _wait_score_run(service, timeout: float) -> None:
@@ -183,7 +151,7 @@ def run(scale: float, history_days: int, history_scale: float, timeout: float) -
     day = days[-1] + dt.timedelta(days=1)
     with AirflowService(settings, port=port) as service:
         service.wait_healthy(timeout=300)
-        memory = MemorySampler(service)
+        memory = MemorySampler(service.processes_alive)
         memory.start()
         clock = time.perf_counter()
         simulate_day(day, settings, scale=scale)

@@ -12,8 +12,10 @@ import os
 import platform
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 SHIPMENTS_PER_DAY = 200_000
 HISTORY_DAYS = 3          # training needs labelled history before the scored day
@@ -28,6 +30,46 @@ def bench_home(name: str) -> Path:
     shutil.rmtree(home, ignore_errors=True)
     os.environ.update({"CUSTOMS_RISK_HOME": str(home), "CUSTOMS_RISK_ALLOW_DEMO_KEY": "1"})
     return home
+
+
+class MemorySampler(threading.Thread):
+    """Samples the resident memory of a process tree (``processes``: returns the psutil processes alive,
+    such as a service's components and task processes) twice a second; ``peak_mb(start, end)`` is the
+    largest total seen in a time window."""
+
+    def __init__(self, processes: Callable[[], list], interval: float = 0.5):
+        super().__init__(daemon=True)
+        self.processes, self.interval = processes, interval
+        self.samples: list[tuple[dt.datetime, float]] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        while not self._stop_event.wait(self.interval):
+            total = 0
+            for process in self.processes():
+                try:
+                    total += process.memory_info().rss
+                except psutil.Error:
+                    continue
+            self.samples.append((dt.datetime.now(dt.timezone.utc), total / 2**20))
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+    def peak_mb(self, start: dt.datetime | None = None, end: dt.datetime | None = None) -> int:
+        seen = [mb for t, mb in self.samples if (start is None or t >= start) and (end is None or t <= end)]
+        return round(max(seen)) if seen else 0
+
+
+def this_process_tree() -> list:
+    """This process and all its descendants (for ``MemorySampler``: a Dask cluster's workers included)."""
+    import psutil
+
+    me = psutil.Process()
+    return [me, *me.children(recursive=True)]
 
 
 def machine() -> dict:

@@ -65,6 +65,9 @@ class Settings:
     desk_secret: str = ""
     # How long a load waits for another load to release the warehouse before giving up.
     lock_timeout_s: float = 600.0
+    # DuckDB's memory limit for the dbt build (a share of RAM or a size); beyond it DuckDB spills to disk.
+    # Its default (80 %) leaves too little beside the build's own process on a US-sized history.
+    duckdb_memory_limit: str = "60%"
 
     @property
     def landing_dir(self) -> Path:
@@ -143,6 +146,8 @@ class _Environment(BaseSettings):
     desk_secret: str = Field("", description="empty (a random key kept under the home) or a secret")
     lock_timeout_s: float = Field(600.0, ge=0, allow_inf_nan=False, description="seconds >= 0")
     dbt_tasks: str = Field("model", pattern=r"^(model|layer)$", description="model or layer")
+    duckdb_memory_limit: str = Field("60%", pattern=r"^\d+(\.\d+)?\s*(%|[KMGT]i?B)$",
+                                     description="a share of RAM such as 60% or a size such as 12GB")
 
 
 class SettingsError(ValueError):
@@ -189,6 +194,7 @@ def get_settings() -> Settings:
         desk_url=env.desk_url or f"sqlite:///{home / 'desk.db'}",
         desk_secret=env.desk_secret,
         lock_timeout_s=env.lock_timeout_s,
+        duckdb_memory_limit=env.duckdb_memory_limit,
     )
 
 

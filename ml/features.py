@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from core.settings import LANES, Settings
@@ -38,13 +39,13 @@ def category_columns(columns) -> list[str]:
     return [c for c in columns if str(c).startswith(CATEGORY_PREFIX)]
 
 
-def typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Numbers as float64, codes as pandas categories (in place, returned for chaining)."""
+def typed(frame: pd.DataFrame, numbers_as: str = "float64") -> pd.DataFrame:
+    """Numbers as float64 (or ``numbers_as``), codes as pandas categories (in place, returned for chaining)."""
     features = feature_columns(frame.columns)
     cats = category_columns(features)
     numbers = [c for c in features if c not in cats]
     if numbers:
-        frame[numbers] = frame[numbers].astype("float64")
+        frame[numbers] = frame[numbers].astype(numbers_as)
     for c in cats:
         frame[c] = frame[c].astype("string").astype("category")
     return frame
@@ -67,9 +68,17 @@ def model_frame(model, frame: pd.DataFrame, features: list[str]) -> pd.DataFrame
     return X
 
 
+PREDICT_CHUNK_ROWS = 1_000_000
+
+
 def predict(model, frame: pd.DataFrame, features: list[str]):
-    """Risk scores of ``frame``'s rows (probability of a finding)."""
-    return model.predict_proba(model_frame(model, frame, features))[:, 1]
+    """Risk scores of ``frame``'s rows (probability of a finding), a million rows at a time: a validation
+    window of a US-sized history is tens of millions of rows, and the model's copy of all of them at once
+    would double its memory."""
+    if len(frame) <= PREDICT_CHUNK_ROWS:
+        return model.predict_proba(model_frame(model, frame, features))[:, 1]
+    return np.concatenate([model.predict_proba(model_frame(model, frame.iloc[i:i + PREDICT_CHUNK_ROWS], features))[:, 1]
+                           for i in range(0, len(frame), PREDICT_CHUNK_ROWS)])
 
 
 def table_feature_columns(lane: str, settings: Settings) -> list[str]:
@@ -84,11 +93,13 @@ def table_feature_columns(lane: str, settings: Settings) -> list[str]:
 def load_features(
     lane: str, settings: Settings, *, as_of: date | None = None, day: date | None = None,
     since: date | None = None, labelled_only: bool = False, columns: list[str] | None = None,
+    numbers_as: str = "float64",
 ) -> pd.DataFrame:
     """Rows of the lane's feature table up to ``as_of`` (point in time, from ``since`` when given) or on
     one ``day``; only inspected rows with ``labelled_only`` (what training fits on: a few % of traffic,
     so 90 full days fit in memory when all items would not). ``columns``: only these (besides the keys),
-    as scoring reads the day's millions of rows for the model's features alone.
+    as scoring reads the day's millions of rows for the model's features alone. ``numbers_as="float32"``
+    halves the memory of a large read that only feeds predictions (XGBoost computes in float32).
 
     Ordered by (item_date, item_id) so the same data always gives the same frame, hence the same
     dataset digest and the same model.
@@ -117,7 +128,7 @@ def load_features(
     features = feature_columns(df.columns)
     if not features:
         raise ValueError(f"{table} has no {FEATURE_PREFIX}* feature columns")
-    return typed(df)
+    return typed(df, numbers_as)
 
 
 class FeatureMismatchError(ValueError):

@@ -50,8 +50,10 @@ class Window:
 
 def _window(lane: str, settings: Settings, challenger: ModelRef) -> Window:
     start, end = validation_window(registry_client(settings), challenger)
-    frame = load_features(lane, settings)
-    frame = frame[(frame["item_date"] >= dt.date.fromisoformat(start)) & (frame["item_date"] <= dt.date.fromisoformat(end))]
+    # Only the window's days, numbers as float32 (they only feed predictions): the lane's whole table is
+    # a history of full-traffic days.
+    frame = load_features(lane, settings, since=dt.date.fromisoformat(start), as_of=dt.date.fromisoformat(end),
+                          numbers_as="float32")
     return Window(start, end, frame, truth_for(settings, lane, frame["item_date"].unique()))
 
 

@@ -27,6 +27,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     env = {"CUSTOMS_RISK_DBT_TARGET": settings.warehouse_kind}
     if settings.warehouse_kind == "duckdb":
         env["CUSTOMS_RISK_DUCKDB_PATH"] = str(settings.duckdb_path)
+        env["CUSTOMS_RISK_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
     else:
         url = urlparse(settings.warehouse_url)
         env.update({

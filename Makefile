@@ -11,11 +11,14 @@ setup:
 demo: setup
 	$(UV) run customs-risk demo
 
+# Two pytest workers (pytest-xdist), a test file each at a time: much of the suite waits on schedulers,
+# task processes and browsers, so two files overlap on two cores. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: setup
-	$(UV) run pytest
+	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-all: setup
-	$(UV) run pytest -m "slow or not slow"
+	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile -m "slow or not slow"
 
 # Stage timings on 200k-shipment days, then ingest of one full Korean day (both into bench/results.json).
 bench: setup

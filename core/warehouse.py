@@ -80,7 +80,6 @@ class Warehouse:
         nullable integers, as ``query_df`` gives them."""
         if self.kind != "duckdb":
             return self.query_df(sql, params)
-        import pandas as pd
         import pyarrow as pa
 
         with self.connect(read_only=True) as conn:
@@ -88,7 +87,8 @@ class Warehouse:
         frame = table.to_pandas(date_as_object=True)
         for field, column in zip(table.schema, table.columns):
             if pa.types.is_integer(field.type) and column.null_count:
-                frame[field.name] = frame[field.name].astype(pd.api.types.pandas_dtype(str(field.type).capitalize()))
+                kind = "UInt" if pa.types.is_unsigned_integer(field.type) else "Int"
+                frame[field.name] = frame[field.name].astype(f"{kind}{field.type.bit_width}")
         return frame
 
     @contextmanager

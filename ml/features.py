@@ -75,10 +75,8 @@ def predict(model, frame: pd.DataFrame, features: list[str]):
     """Risk scores of ``frame``'s rows (probability of a finding), a million rows at a time: a validation
     window of a US-sized history is tens of millions of rows, and the model's copy of all of them at once
     would double its memory."""
-    if len(frame) <= PREDICT_CHUNK_ROWS:
-        return model.predict_proba(model_frame(model, frame, features))[:, 1]
-    return np.concatenate([model.predict_proba(model_frame(model, frame.iloc[i:i + PREDICT_CHUNK_ROWS], features))[:, 1]
-                           for i in range(0, len(frame), PREDICT_CHUNK_ROWS)])
+    chunks = [frame.iloc[i:i + PREDICT_CHUNK_ROWS] for i in range(0, len(frame), PREDICT_CHUNK_ROWS)] or [frame]
+    return np.concatenate([model.predict_proba(model_frame(model, chunk, features))[:, 1] for chunk in chunks])
 
 
 def table_feature_columns(lane: str, settings: Settings) -> list[str]:

@@ -22,8 +22,11 @@ log = logging.getLogger(__name__)
 
 HISTORY_DAYS = 365
 RECENT_INSPECTIONS = 5
+# The day's picked items, found within the day's rows of the fact table (the date bound lets the warehouse
+# skip every other day of a long history instead of joining all of it).
 _PICKED = ("select distinct f.{party} as party from marts.{table} f join scoring.daily_selection s "
-           "on s.item_id = f.{id} and s.lane = ? and s.item_date = ? and s.selected where f.{party} is not null")
+           "on s.item_id = f.{id} and s.lane = ? and s.item_date = ? and s.selected "
+           "where f.{party} is not null and f.{date} >= ? and f.{date} < ?")
 
 
 def publish_day(lane: str, day: dt.date, settings: Settings, scored: pd.DataFrame | None = None,
@@ -61,7 +64,8 @@ def _facts(warehouse: Reader, spec: LaneView, lane: str, day: dt.date) -> dict[s
     frame = warehouse.query_df(
         f"select f.{spec.id_column} as item_id, {columns} from marts.{spec.table} f "
         f"join scoring.daily_selection s on s.item_id = f.{spec.id_column} and s.lane = ? and s.item_date = ? "
-        "and s.selected", [lane, day])
+        f"and s.selected where f.{spec.date_column} >= ? and f.{spec.date_column} < ?",
+        [lane, day, day, day + dt.timedelta(days=1)])
     out = {}
     for row in _records(frame):
         shown = {label: short_key(row[c]) if c in spec.keys else _fact_text(c, row[c]) for c, label in spec.facts}
@@ -141,10 +145,10 @@ def _values_in_warehouse(warehouse: Reader, lane: str, day: dt.date, columns: li
 
 def _party_history(warehouse: Reader, spec: LaneView, lane: str, day: dt.date) -> dict[str, dict]:
     """(party column) -> party value -> counts over the last year before the day and the recent inspections."""
-    since = day - dt.timedelta(days=HISTORY_DAYS)
+    since, picked_days = day - dt.timedelta(days=HISTORY_DAYS), (day, day + dt.timedelta(days=1))
     out: dict[str, dict] = {}
     for party, _ in spec.parties:
-        fmt = {"party": party, "table": spec.table, "id": spec.id_column}
+        fmt = {"party": party, "table": spec.table, "id": spec.id_column, "date": spec.date_column}
         picked = _PICKED.format(**fmt)
         counts = warehouse.query_df(
             f"with picked as ({picked}) select f.{party} as party, count(*) as n_items, "
@@ -152,14 +156,14 @@ def _party_history(warehouse: Reader, spec: LaneView, lane: str, day: dt.date) -
             "sum(case when f.label = 1 then 1 else 0 end) as n_hits "
             f"from marts.{spec.table} f join picked on picked.party = f.{party} "
             f"where f.{spec.date_column} >= ? and f.{spec.date_column} < ? group by 1",
-            [lane, day, since, day])
+            [lane, day, *picked_days, since, day])
         recent = warehouse.query_df(
             f"with picked as ({picked}), ranked as (select f.{party} as party, f.{spec.id_column} as item_id, "
             f"f.{spec.date_column} as item_date, f.label, f.has_seizure, row_number() over (partition by "
             f"f.{party} order by f.{spec.date_column} desc, f.{spec.id_column}) as n from marts.{spec.table} f "
             f"join picked on picked.party = f.{party} where f.is_inspected and f.{spec.date_column} >= ? "
             f"and f.{spec.date_column} < ?) select * from ranked where n <= {RECENT_INSPECTIONS}",
-            [lane, day, since, day])
+            [lane, day, *picked_days, since, day])
         out[party] = {row["party"]: {"n_items": int(row["n_items"]), "n_inspected": int(row["n_inspected"] or 0),
                                      "n_hits": int(row["n_hits"] or 0), "recent": []}
                       for row in _records(counts)}

@@ -103,11 +103,11 @@ class TrainingData(SplitData):
     train: pd.DataFrame
 
 
-def validation_window(lane: str, settings: Settings, valid_days: list[date]) -> pd.DataFrame:
-    """Every item of the validation window, labelled or not: what a day's selection ranks. Its numbers
-    only feed predictions, so they are held as float32 (what XGBoost computes in): half the memory of a
-    window of full-traffic days."""
-    return load_features(lane, settings, since=valid_days[0], as_of=valid_days[-1], numbers_as="float32")
+def window_items(lane: str, settings: Settings, first: date, last: date) -> pd.DataFrame:
+    """Every item of a validation window [first, last], labelled or not: what a day's selection ranks
+    (training evaluates on it, the gate judges on it). Its numbers only feed predictions, so they are held
+    as float32 (what XGBoost computes in): half the memory of a window of full-traffic days."""
+    return load_features(lane, settings, since=first, as_of=last, numbers_as="float32")
 
 
 def training_data(lane: str, settings: Settings, as_of: date | None = None) -> TrainingData:
@@ -121,6 +121,6 @@ def training_data(lane: str, settings: Settings, as_of: date | None = None) -> T
     features = feature_columns(labelled.columns)
     return TrainingData(
         lane=lane, features=features, valid=labelled[labelled["item_date"].isin(valid_days)],
-        window_frame=validation_window(lane, settings, valid_days), train_days=train_days,
+        window_frame=window_items(lane, settings, valid_days[0], valid_days[-1]), train_days=train_days,
         valid_days=valid_days, n_train=len(train), n_pos=n_pos,
         signature_rows=train, train=train)

@@ -19,7 +19,8 @@ import pandas as pd
 from core.settings import Settings, get_settings
 from ml.evaluate import (BIASED, MIN_AUDIT_ROWS, UNBIASED, finite, policy_metrics, precision_difference,
                          random_sample_weights, rule_scores, select_at_capacity)
-from ml.features import feature_columns, load_features, predict, signature_inputs
+from ml.dataset import window_items
+from ml.features import feature_columns, predict, signature_inputs
 from ml.oracle import truth_for
 from ml.registry import (CHALLENGER, CHAMPION, ModelNotFoundError, ModelRef, current_alias, registry_client,
                          validation_window)
@@ -50,10 +51,7 @@ class Window:
 
 def _window(lane: str, settings: Settings, challenger: ModelRef) -> Window:
     start, end = validation_window(registry_client(settings), challenger)
-    # Only the window's days, numbers as float32 (they only feed predictions): the lane's whole table is
-    # a history of full-traffic days.
-    frame = load_features(lane, settings, since=dt.date.fromisoformat(start), as_of=dt.date.fromisoformat(end),
-                          numbers_as="float32")
+    frame = window_items(lane, settings, dt.date.fromisoformat(start), dt.date.fromisoformat(end))
     return Window(start, end, frame, truth_for(settings, lane, frame["item_date"].unique()))
 
 

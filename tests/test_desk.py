@@ -191,6 +191,25 @@ def test_the_item_page_shows_facts_reasons_with_typical_values_history_and_model
     assert ana.get(f"/items/{LANE}/NO-SUCH-ITEM").status_code == 404
 
 
+def test_a_republication_on_its_own_publishes_what_the_score_stage_did(world):
+    """``customs-risk publish`` reads the selection and the day's feature rows back from the warehouse;
+    the items (facts, reasons with their typical values, parties' history) equal the score stage's."""
+    from customs_risk import stages
+
+    store = Store(world.settings.desk_url)
+
+    def published():
+        offices = [row["office"] for row in store.lists_of_day(world.day) if row["lane"] == LANE]
+        rows = [store.item(LANE, i["item_id"]) for o in offices for i in store.list_items(world.day, LANE, o)]
+        return {r["item_id"]: {k: r[k] for k in ("office", "rank", "score", "facts", "reasons", "history")}
+                for r in rows}
+
+    before = published()
+    assert before and any(r["reasons"] for r in before.values())
+    assert stages.publish(LANE, world.day, world.settings)["desk_items"] == len(before)
+    assert published() == before
+
+
 def test_an_outcome_and_its_correction_are_both_kept_and_only_the_latest_lands(world, app):
     ana = _as(app, "ana")
     item = _items(world, "IEX")[1]

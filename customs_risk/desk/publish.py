@@ -34,16 +34,22 @@ def publish_day(lane: str, day: dt.date, settings: Settings, scored: pd.DataFram
     """Replace the desk's lists of ``lane`` on ``day`` with the score stage's selection (``scored``: the
     day's rows as the score stage just wrote them; read back from the warehouse when not given).
     ``features``: the day's feature rows the score stage read (item_id and the model's columns), so the
-    values the reasons name and what is typical that day come from memory instead of a second read."""
+    values the reasons name and what is typical that day come from memory; a republication on its own
+    reads the day's rows of just those columns."""
+    if scored is None:
+        scored = Warehouse(settings).query_df(
+            "select office_id, item_id, score, rank, selected, why, propensity, model_name, model_version, "
+            "reasons from scoring.daily_selection where lane = ? and item_date = ? order by office_id, rank",
+            [lane, day])
+    picked = scored[scored["selected"].astype(bool)].reset_index(drop=True)
+    columns = _reason_columns(picked)
+    if columns and (features is None or not set(columns) <= set(features.columns)):
+        from ml.features import load_features
+
+        features = load_features(lane, settings, day=day, columns=columns)
+    values, typical = _feature_values(features, picked, columns)
+    spec = view(lane)
     with Warehouse(settings).reader() as warehouse:
-        if scored is None:
-            scored = warehouse.query_df(
-                "select office_id, item_id, score, rank, selected, why, propensity, model_name, model_version, "
-                "reasons from scoring.daily_selection where lane = ? and item_date = ? order by office_id, rank",
-                [lane, day])
-        picked = scored[scored["selected"].astype(bool)].reset_index(drop=True)
-        spec = view(lane)
-        values, typical = _feature_values(warehouse, lane, day, picked, features)
         if warehouse.table_exists("marts", spec.table):
             facts, history = _facts(warehouse, spec, lane, day), _party_history(warehouse, spec, lane, day)
         else:   # a features-only warehouse (model tests): lists with scores and reasons, no facts
@@ -80,20 +86,17 @@ def _fact_text(column: str, value) -> str:
     return reason_words.format_value(column, value) if not isinstance(value, str) else value
 
 
-def _feature_values(warehouse: Reader, lane: str, day: dt.date, picked: pd.DataFrame,
-                    features: pd.DataFrame | None = None):
-    """The selected items' values of the features their reasons name, and what is typical that day
-    (from ``features`` when it holds them, else aggregated in the warehouse: the day's rows never come
-    to Python for this alone)."""
-    columns = sorted({c for text in picked["reasons"].dropna() for c, _ in reason_words.parse_reasons(text)
-                      if c.startswith(("f_", "c_")) and not reason_words.is_identity(c)})
+def _reason_columns(picked: pd.DataFrame) -> list[str]:
+    """The feature columns the selected items' reasons name (identities excepted: they show no value)."""
+    return sorted({c for text in picked["reasons"].dropna() for c, _ in reason_words.parse_reasons(text)
+                   if c.startswith(("f_", "c_")) and not reason_words.is_identity(c)})
+
+
+def _feature_values(features: pd.DataFrame | None, picked: pd.DataFrame, columns: list[str]):
+    """The selected items' values of ``columns`` and what is typical of each that day."""
     if not columns:
         return {}, {}
-    if features is not None and set(columns) <= set(features.columns):
-        stats, mine = _stats_in_memory(features, columns), _values_in_memory(features, picked, columns)
-    else:
-        stats, mine = _stats_in_warehouse(warehouse, lane, day, columns), _values_in_warehouse(
-            warehouse, lane, day, columns)
+    stats, mine = _day_stats(features, columns), _picked_values(features, picked, columns)
     typical = {c: reason_words.typical_text(c, stats.get(c, {})) for c in columns}
     return {row.pop("item_id"): row for row in _records(mine)}, typical
 
@@ -101,7 +104,7 @@ def _feature_values(warehouse: Reader, lane: str, day: dt.date, picked: pd.DataF
 _STATS = ("n", "other", "mean", "median")
 
 
-def _stats_in_memory(features: pd.DataFrame, columns: list[str]) -> dict[str, dict]:
+def _day_stats(features: pd.DataFrame, columns: list[str]) -> dict[str, dict]:
     """Per number column: non-null count, values other than 0 and 1, mean and median of the day."""
     out = {}
     for c in columns:
@@ -115,32 +118,11 @@ def _stats_in_memory(features: pd.DataFrame, columns: list[str]) -> dict[str, di
     return out
 
 
-def _values_in_memory(features: pd.DataFrame, picked: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def _picked_values(features: pd.DataFrame, picked: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     rows = features[features["item_id"].isin(picked["item_id"])]
     values = {c: rows[c].astype(object).where(rows[c].notna(), None) for c in columns}
     return pd.DataFrame({"item_id": rows["item_id"].astype(str).to_numpy(),
                          **{c: v.to_numpy() for c, v in values.items()}})
-
-
-def _stats_in_warehouse(warehouse: Reader, lane: str, day: dt.date, columns: list[str]) -> dict[str, dict]:
-    numbers = [c for c in columns if not c.startswith("c_")]
-    if not numbers:
-        return {}
-    row = warehouse.query_df("select " + ", ".join(
-        f'count("{c}") as "n|{c}", count_if("{c}" not in (0, 1)) as "other|{c}", avg("{c}") as "mean|{c}", '
-        f'median("{c}") as "median|{c}"' for c in numbers) + f' from marts."fct_{lane}_features" where item_date = ?',
-        [day]).iloc[0].to_dict()
-    return {c: {k: row.get(f"{k}|{c}") for k in _STATS} for c in numbers}
-
-
-def _values_in_warehouse(warehouse: Reader, lane: str, day: dt.date, columns: list[str]) -> pd.DataFrame:
-    names = ", ".join(f'f."{c}"' for c in columns)
-    mine = warehouse.query_df(
-        f'select f.item_id, {names} from marts."fct_{lane}_features" f join scoring.daily_selection s '
-        "on s.item_id = f.item_id and s.lane = ? and s.item_date = f.item_date and s.selected where f.item_date = ?",
-        [lane, day])
-    mine["item_id"] = mine["item_id"].astype(str)
-    return mine
 
 
 def _party_history(warehouse: Reader, spec: LaneView, lane: str, day: dt.date) -> dict[str, dict]:

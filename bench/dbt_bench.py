@@ -28,6 +28,7 @@ from bench.run import timed as bench_timed
 START = dt.date(2026, 1, 5)   # a Monday: seed days cover each weekday once
 # Columns that point at another source's key and are suffixed with it when history is copied.
 _REFERENCES = {"inspections": ("item_id",)}
+BLOCK_NODES = 10   # models recorded per history block
 
 
 def _count(warehouse, sql: str) -> int:
@@ -55,9 +56,18 @@ def copy_seed_days(warehouse, seed_days: int, offset: int, last_day: dt.date) ->
             f"and _batch_date <= date '{last_day - dt.timedelta(days=offset)}'")
 
 
-def _block_record(settings, days: int, seconds: float) -> dict:
-    """One history block: days built so far, its build's seconds, the warehouse's size and the disk left."""
+def _node_seconds(result) -> dict[str, float]:
+    """A dbt run's seconds per node, slowest first."""
+    pairs = ((getattr(r.node, "name", "?"), round(float(r.execution_time or 0), 2))
+             for r in getattr(result, "results", []))
+    return dict(sorted(pairs, key=lambda item: -item[1]))
+
+
+def _block_record(settings, days: int, seconds: float, result) -> dict:
+    """One history block: days built so far, its build's seconds and its slowest models' (how each model's
+    cost moves as the history grows), the warehouse's size and the disk left."""
     return {"days_built": days, "seconds": round(seconds, 1),
+            "slowest_models": dict(list(_node_seconds(result).items())[:BLOCK_NODES]),
             "warehouse_gb": round(settings.duckdb_path.stat().st_size / 2**30, 2),
             "disk_free_gb": round(shutil.disk_usage(settings.duckdb_path.parent).free / 2**30, 1)}
 
@@ -96,9 +106,9 @@ def _build_history(settings, warehouse, timed, history_days: int, scale: float, 
         offset += seed_days
         if offset % block_days == 0 or offset >= history_days:
             clock = time.perf_counter()
-            timed("dbt_history_builds_no_tests", transform.run_dbt,
-                  ["build", "--exclude", "resource_type:test", "resource_type:unit_test"], settings)
-            blocks.append(_block_record(settings, min(offset, history_days), time.perf_counter() - clock))
+            result = timed("dbt_history_builds_no_tests", transform.run_dbt,
+                           ["build", "--exclude", "resource_type:test", "resource_type:unit_test"], settings)
+            blocks.append(_block_record(settings, min(offset, history_days), time.perf_counter() - clock, result))
             if blocks[-1]["disk_free_gb"] < min_free_gb and offset < history_days:
                 print(f"stopping the history at {offset} days: {blocks[-1]['disk_free_gb']} GB free", flush=True)
                 break
@@ -136,8 +146,7 @@ def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 
     new_rows = {source: timed("load_new_day", load_day, source, new_day, settings).rows_loaded for source in CONTRACTS}
     # As the transform DAG runs it: data tests read the rows from the new day on (var test_since).
     result = timed("dbt_incremental_build", transform.build, settings, vars={"test_since": new_day.isoformat()})
-    node_seconds = sorted(((getattr(r.node, "name", "?"), round(float(r.execution_time or 0), 2))
-                           for r in getattr(result, "results", [])), key=lambda item: -item[1])
+    node_seconds = list(_node_seconds(result).items())
     by_type: dict[str, float] = {}
     for r in getattr(result, "results", []):
         kind = getattr(r.node, "resource_type", "?")

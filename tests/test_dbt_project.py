@@ -227,6 +227,23 @@ def test_build_point_in_time_features_and_incremental_equals_full_refresh(settin
     assert t2["f_cctv_matched_immigration_not_exit"] == 1
     assert travellers.loc["T000003", "f_cctv_seen"] == 0
 
+    # A late file for D2, loaded after D3's run, rebuilds the days from D2 on. The dimensions count the
+    # members last seen on a rebuilt day again from all their days (C1, S1, IMP1), start the new ones there
+    # (C3, S4, IMP3) and add the new days to what the others had (the run over D3 did that for C1, S1).
+    late = {"shipments": RAW["shipments"] + [_shipment("WB00000005", D2, "C1", "S4"),
+                                             _shipment("WB00000006", D2, "C3", "S1")],
+            "declarations": RAW["declarations"] + [_declaration(5, D2, "IMP3", "SEL1")]}
+    load_raw(settings, {D2}, late)
+    Warehouse(settings).execute("update raw.shipments set _loaded_at = timestamp '2024-03-04 06:00:00' "
+                                "where _batch_date = date '2024-03-02'")
+    Warehouse(settings).execute("update raw.declarations set _loaded_at = timestamp '2024-03-04 06:00:00' "
+                                "where _batch_date = date '2024-03-02'")
+    transform.build(settings)
+    incremental = {lane: features(settings, lane) for lane in ("express", "cargo", "traveller")}
+    assert len(incremental["express"]) == 6
+    sellers = _relation(settings, "marts.dim_sellers").set_index("seller_id")
+    assert sellers.loc["S1", "n_items"] == 3 and str(sellers.loc["S4", "first_seen_date"])[:10] == str(D2)
+
     others = {relation: _relation(settings, relation) for relation in INCREMENTAL_RELATIONS}
     transform.build(settings, full_refresh=True)
     for lane, before in incremental.items():

@@ -10,8 +10,11 @@
     One row per distinct code of the lanes' `entity_type` entity (see lane_entities), plus one 'unknown'
     member that counts the items without a code, so nothing is dropped: sum(n_items) over the dimension
     equals the number of items of those lanes. Built from the per-day entity traffic and the inspected
-    items' entities, never from all items. The calling model is incremental on `key_name`: a run
-    recomputes, from all their history, the members with traffic or outcomes loaded since its last run.
+    items' entities, never from all items. The calling model is incremental on `key_name`: a run updates
+    the members with traffic or outcomes loaded since its last run. Their traffic adds the new days to what
+    the member had, so a day costs what its own rows cost however long the history; a member last seen
+    on a day this run rebuilt (a past day loaded again) is counted again from all its days. Inspection
+    counts come from all the member's inspected items (a few % of traffic; labels can change later).
 -#}
 {% macro entity_dimension(key_name, entity_type, lanes) -%}
 {%- set lane_list %}({% for lane in lanes %}'{{ lane }}'{{ ", " if not loop.last }}{% endfor %}){% endset -%}
@@ -20,31 +23,50 @@
 with
 
 all_entity_days as (
-    select * from {{ ref('int_entity_days') }}
+    select {{ member_key('entity_value') }} as member, lane, as_of_date, n_items_on_day, inputs_loaded_at
+    from {{ ref('int_entity_days') }}
     where entity_type = '{{ entity_type }}' and lane in {{ lane_list }}
 ),
 
 all_inspected_entities as (
-    select * from {{ ref('int_inspected_item_entities') }}
+    select {{ member_key('entity_value') }} as member, lane, item_id, inputs_loaded_at
+    from {{ ref('int_inspected_item_entities') }}
     where entity_type = '{{ entity_type }}' and lane in {{ lane_list }}
 ),
 
 {%- if is_incremental() %}
 
-touched_codes as (
-    select entity_value from all_entity_days where inputs_loaded_at > {{ rebuild.watermark }}
+new_entity_days as (
+    select * from all_entity_days where inputs_loaded_at > {{ rebuild.watermark }}
+),
+
+touched as (
+    select member from new_entity_days
     union
-    select entity_value from all_inspected_entities where inputs_loaded_at > {{ rebuild.watermark }}
+    select member from all_inspected_entities where inputs_loaded_at > {{ rebuild.watermark }}
+),
+
+previous as (
+    select * from {{ this }} where {{ key_name }} in (select member from touched)
+),
+
+recounted as (
+    select {{ key_name }} as member from previous
+    where last_seen_date >= (select min(as_of_date) from new_entity_days)
+),
+
+kept as (
+    select * from previous where {{ key_name }} not in (select member from recounted)
 ),
 
 entity_days as (
-    select * from all_entity_days
-    where entity_value in (select entity_value from touched_codes) or {{ member_key('entity_value') }} = 'unknown'
+    select * from new_entity_days where member not in (select member from recounted)
+    union all
+    select * from all_entity_days where member in (select member from recounted)
 ),
 
 inspected_entities as (
-    select * from all_inspected_entities
-    where entity_value in (select entity_value from touched_codes) or {{ member_key('entity_value') }} = 'unknown'
+    select * from all_inspected_entities where member in (select member from touched)
 ),
 
 {%- else %}
@@ -65,19 +87,19 @@ outcomes as (
 
 member_days as (
     select
-        {{ member_key('entity_value') }} as {{ key_name }},
+        member,
         as_of_date,
         sum(n_items_on_day) as n_items
         {%- for lane in lanes %},
         sum(case when lane = '{{ lane }}' then n_items_on_day else 0 end) as n_{{ lane }}_items
         {%- endfor %}
     from entity_days
-    group by {{ member_key('entity_value') }}, as_of_date
+    group by member, as_of_date
 ),
 
-traffic as (
+counted as (
     select
-        {{ key_name }},
+        member as {{ key_name }},
         sum(n_items) as n_items,
         min(as_of_date) as first_seen_date,
         max(as_of_date) as last_seen_date,
@@ -86,19 +108,46 @@ traffic as (
         sum(n_{{ lane }}_items) as n_{{ lane }}_items
         {%- endfor %}
     from member_days
-    group by {{ key_name }}
+    group by member
 ),
+
+{%- if is_incremental() %}
+
+traffic as (
+    -- a kept member's days all come before the new ones: its first day stays, the counts add up
+    select
+        coalesce(counted.{{ key_name }}, kept.{{ key_name }}) as {{ key_name }},
+        coalesce(kept.first_seen_date, counted.first_seen_date) as first_seen_date,
+        coalesce(counted.last_seen_date, kept.last_seen_date) as last_seen_date
+        {%- for column in ['n_items', 'n_active_days'] %},
+        coalesce(kept.{{ column }}, 0) + coalesce(counted.{{ column }}, 0) as {{ column }}
+        {%- endfor %}
+        {%- for lane in lanes %},
+        coalesce(kept.n_{{ lane }}_items, 0) + coalesce(counted.n_{{ lane }}_items, 0) as n_{{ lane }}_items
+        {%- endfor %}
+    from counted
+    full outer join kept
+        on kept.{{ key_name }} = counted.{{ key_name }}
+),
+
+{%- else %}
+
+traffic as (
+    select * from counted
+),
+
+{%- endif %}
 
 inspection_counts as (
     select
-        {{ member_key('inspected_entities.entity_value') }} as {{ key_name }},
+        inspected_entities.member as {{ key_name }},
         count(*) as n_inspected,
         sum(outcomes.label) as n_hits
     from inspected_entities
     inner join outcomes
         on outcomes.lane = inspected_entities.lane
         and outcomes.item_id = inspected_entities.item_id
-    group by {{ member_key('inspected_entities.entity_value') }}
+    group by inspected_entities.member
 ),
 
 final as (

@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Iterator
 
 import pandas as pd
 
 from core.settings import Settings
-from ml.features import feature_columns, load_features
+from ml.features import feature_columns, feature_days, load_features
 from ml.search import VALID_SHARE
 
 MIN_LABELLED_ROWS = 100
@@ -67,11 +68,11 @@ def require_both_classes(lane: str, train_days: list[date], n_rows: int, n_pos: 
 @dataclass(kw_only=True)
 class SplitData:
     """What evaluation and the run's parameters need, wherever the training rows are held: the
-    validation rows, every item of the validation window, and the training window's counts."""
+    validation rows (the window's items are read day by day: ``window_days``) and the training
+    window's counts."""
     lane: str
     features: list[str]
     valid: pd.DataFrame
-    window_frame: pd.DataFrame
     train_days: list[date]
     valid_days: list[date]
     n_train: int
@@ -103,11 +104,13 @@ class TrainingData(SplitData):
     train: pd.DataFrame
 
 
-def window_items(lane: str, settings: Settings, first: date, last: date) -> pd.DataFrame:
-    """Every item of a validation window [first, last], labelled or not: what a day's selection ranks
-    (training evaluates on it, the gate judges on it). Its numbers only feed predictions, so they are held
-    as float32 (what XGBoost computes in): half the memory of a window of full-traffic days."""
-    return load_features(lane, settings, since=first, as_of=last, numbers_as="float32")
+def window_days(lane: str, settings: Settings, first: date, last: date) -> Iterator[pd.DataFrame]:
+    """Every item of a validation window [first, last], labelled or not, one day at a time: what a day's
+    selection ranks (training evaluates on it, the gate judges on it; ``ml.evaluate.judge`` keeps only
+    what the metrics need, so a long window of full-traffic days is never in memory whole). Numbers as
+    float32, what XGBoost computes in."""
+    for day in feature_days(lane, settings, first, last):
+        yield load_features(lane, settings, day=day, numbers_as="float32")
 
 
 def training_data(lane: str, settings: Settings, as_of: date | None = None) -> TrainingData:
@@ -121,6 +124,5 @@ def training_data(lane: str, settings: Settings, as_of: date | None = None) -> T
     features = feature_columns(labelled.columns)
     return TrainingData(
         lane=lane, features=features, valid=labelled[labelled["item_date"].isin(valid_days)],
-        window_frame=window_items(lane, settings, valid_days[0], valid_days[-1]), train_days=train_days,
-        valid_days=valid_days, n_train=len(train), n_pos=n_pos,
+        train_days=train_days, valid_days=valid_days, n_train=len(train), n_pos=n_pos,
         signature_rows=train, train=train)

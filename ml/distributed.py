@@ -21,7 +21,7 @@ import pandas as pd
 
 from core.settings import Settings
 from ml.dataset import (SplitData, digest_columns, digest_from, out_of_time_split, require_both_classes,
-                        row_hashes, window_items)
+                        row_hashes)
 from ml.features import (category_columns, category_dtypes, feature_columns, labelled_days, labelled_profile,
                          load_features)
 from ml.fit import FIXED_ROUNDS, HYPERPARAMS, Fitted, category_overrides, classifier_params, fixed_rounds_reason
@@ -111,7 +111,6 @@ def dask_training_data(lane: str, settings: Settings, as_of: date | None, option
     missing = labelled_profile(lane, settings, features, train_days[0], train_days[-1])
     return DaskTrainingData(
         lane=lane, features=features, valid=valid,
-        window_frame=window_items(lane, settings, valid_days[0], valid_days[-1]),
         train_days=train_days, valid_days=valid_days, n_train=n_train, n_pos=n_pos, signature_rows=first,
         optional_columns=[c for c, n in missing.items() if n], settings=settings, as_of=as_of,
         day_counts=train_counts.reset_index(drop=True), categories=categories, options=options)

@@ -8,6 +8,9 @@ override) of each day's traffic per office, as ``ml.selection`` would select it.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -103,13 +106,12 @@ def precision_difference(y: np.ndarray, weights: np.ndarray, sel_a: np.ndarray, 
     return {"value": diff(np.arange(len(y))) if len(y) else float("nan"), "lo": lo, "hi": hi, "n": float(len(y))}
 
 
-def _capacity_rates(out: dict[str, float], window: pd.DataFrame, y: np.ndarray, selected: np.ndarray,
-                    confidence: float) -> None:
-    """``precision_at_capacity`` and ``recall_at_capacity`` overall and per office, each precision with
-    its Wilson interval and count (``_lo``/``_hi``/``_n``)."""
+def _capacity_rates(out: dict[str, float], offices: np.ndarray, all_offices: list[str], y: np.ndarray,
+                    selected: np.ndarray, confidence: float) -> None:
+    """``precision_at_capacity`` and ``recall_at_capacity`` overall and per office (``all_offices``: every
+    office of the window), each precision with its Wilson interval and count (``_lo``/``_hi``/``_n``)."""
     labelled = ~np.isnan(y)
-    offices = window["office_id"].to_numpy()
-    masks = {"": np.ones(len(window), dtype=bool)} | {f"_office_{o}": offices == o for o in sorted(set(offices))}
+    masks = {"": np.ones(len(y), dtype=bool)} | {f"_office_{o}": offices == o for o in all_offices}
     for suffix, mask in masks.items():
         lab = mask & labelled
         hits_sel = y[lab & selected]
@@ -127,10 +129,92 @@ def _top_k_intervals(out: dict[str, float], n_labelled: int, confidence: float) 
             out |= with_interval(name, round(out[name] * n), n, confidence)
 
 
-def policy_metrics(window: pd.DataFrame, scores: np.ndarray, settings: Settings, lane: str,
-                   truth: pd.DataFrame | None = None) -> dict[str, float]:
-    """Metrics of the ranking ``scores`` over ``window`` (every item of the out-of-time days, with
-    ``label`` where inspected); every precision and hit rate with ``_lo``/``_hi`` (its interval at
+Policy = Callable[[pd.DataFrame], np.ndarray]
+"""A selection policy as a ranking: its scores for one batch of whole days of a window (in row order)."""
+
+KEPT_COLUMNS = ["item_id", "item_date", "office_id", "label"]
+
+
+@dataclass
+class JudgedWindow:
+    """A window after every policy scored and selected its items at capacity, batch by batch of whole
+    days. Only the rows the metrics read again are kept: the labelled ones and each policy's picks,
+    without their features, and each row's random-sample weight. So a window of many full-traffic days
+    costs the memory of one day, and every policy is judged on the same rows."""
+    rows: pd.DataFrame                      # KEPT_COLUMNS of the kept rows, in window order
+    scores: dict[str, np.ndarray]           # per policy, on the kept rows
+    selected: dict[str, np.ndarray]         # per policy, on the kept rows
+    weights: np.ndarray                     # random_sample_weights of the kept rows
+    offices: list[str]                      # every office with items in the window
+    days: list[date]
+    n_items: int
+    # With the simulator's truth: each kept row's is_risky (NaN where unknown), the window's items that
+    # have truth and how many of them are risky, their truth rows, and the oracle policy's picks
+    # among them.
+    risky: np.ndarray | None = None
+    n_known: int = 0
+    n_risky: float = 0.0
+    truth: pd.DataFrame | None = None
+    oracle_picks: list = field(default_factory=list)
+
+
+def judge(batches: Iterable[pd.DataFrame], policies: dict[str, Policy], settings: Settings, lane: str,
+          truth: pd.DataFrame | None = None, oracle_policy: str | None = None) -> JudgedWindow:
+    """Score and select every batch (whole days) with every policy and keep what the metrics need.
+    ``oracle_policy``: the policy whose picks among the items with truth ``oracle_metrics`` reads."""
+    truth = truth if truth is not None and len(truth) else None
+    index = pd.Index(truth["item_id"]) if truth is not None else None
+    in_window = np.zeros(len(truth), dtype=bool) if truth is not None else None
+    risky_of = truth["is_risky"].to_numpy(dtype=float) if truth is not None else None
+    kept, weights, risky = [], [], []
+    scores: dict[str, list] = {p: [] for p in policies}
+    selected: dict[str, list] = {p: [] for p in policies}
+    offices, days, n_items, n_known, n_risky, picks = set(), set(), 0, 0, 0.0, []
+    for batch in batches:
+        if batch.empty:
+            continue
+        batch = batch.reset_index(drop=True)
+        n_items += len(batch)
+        offices |= set(batch["office_id"])
+        days |= set(batch["item_date"])
+        batch_scores = {p: np.asarray(policy(batch), dtype=float) for p, policy in policies.items()}
+        batch_selected = {p: select_at_capacity(batch, s, settings, lane).to_numpy() for p, s in batch_scores.items()}
+        keep = batch["label"].notna().to_numpy()
+        for mask in batch_selected.values():
+            keep = keep | mask
+        if index is not None:
+            position = index.get_indexer(batch["item_id"])
+            known = position >= 0
+            r = np.full(len(batch), np.nan)
+            r[known] = risky_of[position[known]]
+            in_window[position[known]] = True
+            n_known, n_risky = n_known + int(known.sum()), n_risky + float(np.nansum(r[known]))
+            risky.append(r[keep])
+            if oracle_policy is not None and known.any():
+                chosen = (batch_selected[oracle_policy] if known.all() else
+                          select_at_capacity(batch[known], batch_scores[oracle_policy][known], settings, lane).to_numpy())
+                picks += list(batch.loc[known, "item_id"].to_numpy()[chosen])
+        kept.append(batch.loc[keep, KEPT_COLUMNS])
+        weights.append(random_sample_weights(batch, settings, lane)[keep])
+        for p in policies:
+            scores[p].append(batch_scores[p][keep])
+            selected[p].append(batch_selected[p][keep])
+    rows = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=KEPT_COLUMNS)
+
+    def joined(parts: list, dtype) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+    return JudgedWindow(
+        rows=rows, scores={p: joined(v, float) for p, v in scores.items()},
+        selected={p: joined(v, bool) for p, v in selected.items()}, weights=joined(weights, float),
+        offices=sorted(offices), days=sorted(days), n_items=n_items,
+        risky=joined(risky, float) if truth is not None else None, n_known=n_known, n_risky=n_risky,
+        truth=truth[in_window] if truth is not None else None, oracle_picks=picks)
+
+
+def window_metrics(judged: JudgedWindow, policy: str, settings: Settings) -> dict[str, float]:
+    """Metrics of one policy of a judged window (every item of the out-of-time days, with ``label``
+    where inspected); every precision and hit rate with ``_lo``/``_hi`` (its interval at
     ``settings.confidence``) and ``_n`` (the items it rests on):
 
     - ``precision_at_{k}pct``/``recall_at_{k}pct``/``auc`` on the labelled rows (the DATE measures);
@@ -142,18 +226,17 @@ def policy_metrics(window: pd.DataFrame, scores: np.ndarray, settings: Settings,
     - with the simulator's truth: ``true_hit_rate_at_capacity`` and ``true_recall_at_capacity`` over
       every item of the window, labelled or not.
     """
-    scores = np.asarray(scores, dtype=float)
-    labelled = window["label"].notna().to_numpy()
-    y = window["label"].to_numpy(dtype=float, na_value=np.nan)
+    rows, scores, selected = judged.rows, judged.scores[policy], judged.selected[policy]
+    labelled = rows["label"].notna().to_numpy()
+    y = rows["label"].to_numpy(dtype=float, na_value=np.nan)
     conf = settings.confidence
     out: dict[str, float] = {}
     if labelled.any():
-        out |= ranking_metrics(y[labelled].astype(int), scores[labelled], ids=window["item_id"].to_numpy()[labelled])
+        out |= ranking_metrics(y[labelled].astype(int), scores[labelled], ids=rows["item_id"].to_numpy()[labelled])
         _top_k_intervals(out, int(labelled.sum()), conf)
-    selected = select_at_capacity(window, scores, settings, lane).to_numpy()
-    _capacity_rates(out, window, y, selected, conf)
+    _capacity_rates(out, rows["office_id"].to_numpy(), judged.offices, y, selected, conf)
     out["selected_at_capacity"] = float(selected.sum())
-    weights = random_sample_weights(window, settings, lane)
+    weights = judged.weights
     n_random = int((weights > 0).sum())
     out["random_sample_rows"] = float(n_random)
     if n_random >= MIN_AUDIT_ROWS:
@@ -161,69 +244,82 @@ def policy_metrics(window: pd.DataFrame, scores: np.ndarray, settings: Settings,
         out |= {"unbiased_precision_at_capacity": rate["value"], "unbiased_precision_at_capacity_lo": rate["lo"],
                 "unbiased_precision_at_capacity_hi": rate["hi"], "unbiased_precision_at_capacity_n": rate["n"],
                 "random_sample_selected": rate["n"]}
-    if truth is not None and len(truth):
-        out |= _true_rates(window, truth, selected, conf)
+    if judged.risky is not None:
+        out |= _true_rates(judged, selected, conf)
     return out
 
 
-def _true_rates(window: pd.DataFrame, truth: pd.DataFrame, selected: np.ndarray, confidence: float) -> dict[str, float]:
+def policy_metrics(window: pd.DataFrame, scores: np.ndarray, settings: Settings, lane: str,
+                   truth: pd.DataFrame | None = None) -> dict[str, float]:
+    """``window_metrics`` of ``scores`` over a window held whole (every item of its days)."""
+    return window_metrics(judge([window], {"policy": lambda _: scores}, settings, lane, truth), "policy", settings)
+
+
+def _true_rates(judged: JudgedWindow, selected: np.ndarray, confidence: float) -> dict[str, float]:
     """With the simulator's truth: the true hit rate (Wilson interval) and recall of the picks."""
-    risky = window["item_id"].map(truth.set_index("item_id")["is_risky"])
-    known = risky.notna().to_numpy()
-    if not known.any():
+    if not judged.n_known:
         return {}
-    r = risky.to_numpy(dtype=float, na_value=np.nan)
-    sel = selected & known
-    total = np.nansum(r[known])
+    r = judged.risky
+    sel = selected & ~np.isnan(r)
     return with_interval("true_hit_rate_at_capacity", float(r[sel].sum()), int(sel.sum()), confidence) | {
-        "true_recall_at_capacity": float(r[sel].sum() / total) if total > 0 else float("nan")}
+        "true_recall_at_capacity": float(r[sel].sum() / judged.n_risky) if judged.n_risky > 0 else float("nan")}
+
+
+def random_policy(seed: int) -> Policy:
+    """Uniform random scores drawn from one stream batch after batch: over a window's days in order, the
+    same numbers as one draw for the whole window."""
+    rng = np.random.default_rng([seed, 7919])
+    return lambda batch: rng.random(len(batch))
 
 
 def random_scores(window: pd.DataFrame, seed: int) -> np.ndarray:
-    return np.random.default_rng([seed, 7919]).random(len(window))
+    return random_policy(seed)(window)
 
 
-def rule_scores(window: pd.DataFrame, truth: pd.DataFrame | None, seed: int) -> np.ndarray | None:
+def rule_policy(truth: pd.DataFrame | None, seed: int) -> Policy | None:
     """The historic rule policy as a ranking: rule-flagged items first, random within each group.
     None where the rule policy is not known (real data has no truth file)."""
     if truth is None or not len(truth):
         return None
-    flag = window["item_id"].map(truth.set_index("item_id")["rule_selected"]).fillna(False).astype(float)
-    return flag.to_numpy() + 0.5 * random_scores(window, seed + 1)
+    flags, noise = truth.set_index("item_id")["rule_selected"], random_policy(seed + 1)
+    return lambda batch: batch["item_id"].map(flags).fillna(False).astype(float).to_numpy() + 0.5 * noise(batch)
+
+
+def rule_scores(window: pd.DataFrame, truth: pd.DataFrame | None, seed: int) -> np.ndarray | None:
+    policy = rule_policy(truth, seed)
+    return policy(window) if policy is not None else None
+
+
+def model_policy(model, features: list[str]) -> Policy:
+    return lambda batch: predict(model, batch, features)
 
 
 def validation_metrics(lane: str, settings: Settings, model, features: list[str], valid: pd.DataFrame,
-                       window_frame: pd.DataFrame, truth: pd.DataFrame | None) -> dict[str, float]:
+                       judged: JudgedWindow) -> dict[str, float]:
     """The training run's metrics: the DATE measures on the labelled validation rows and on their audit
-    rows, the policy at capacity over every item of the window and, with an oracle, the true measures."""
+    rows, the policy at capacity over every item of the window (``judged`` holds its "model" policy)
+    and, with an oracle, the true measures."""
     y_valid = valid["label"].to_numpy()
     valid_scores = predict(model, valid, features)
     metrics = ranking_metrics(y_valid, valid_scores, ids=valid["item_id"])
     audit = valid["is_audit"].fillna(False).astype(bool).to_numpy()
     if audit.sum() >= MIN_AUDIT_ROWS and y_valid[audit].sum() > 0:
         metrics |= ranking_metrics(y_valid[audit], valid_scores[audit], ids=valid["item_id"][audit], prefix="audit_")
-    metrics |= oracle_metrics(lane, settings, model, window_frame, features, truth)
-    window = policy_metrics(window_frame, predict(model, window_frame, features), settings, lane, truth)
+    metrics |= oracle_metrics(lane, settings, judged)
+    window = window_metrics(judged, "model", settings)
     return metrics | {k: v for k, v in window.items() if k not in metrics}
 
 
-def oracle_metrics(lane: str, settings: Settings, model, window: pd.DataFrame, features: list[str],
-                   truth: pd.DataFrame | None) -> dict[str, float]:
+def oracle_metrics(lane: str, settings: Settings, judged: JudgedWindow) -> dict[str, float]:
     """With an oracle only: the true hit rate at capacity over every item of the validation window,
     labelled or not, beside random and the rules, and which planted patterns the picks find (logged as
-    ``patterns_found.json`` and a plot)."""
-    oracle = get_oracle(settings)
-    if oracle is None or truth is None:
+    ``patterns_found.json`` and a plot). The picks are ``judged``'s oracle policy's among the items
+    with truth."""
+    if get_oracle(settings) is None or judged.truth is None or not judged.n_known:
         return {}
-    window = window[window["item_id"].isin(truth["item_id"])]
-    if window.empty:
-        return {}
-    picks = window.loc[select_at_capacity(window, predict(model, window, features), settings, lane).to_numpy(),
-                       "item_id"]
-    truth = truth[truth["item_id"].isin(window["item_id"])]
+    oracle, truth, picks = get_oracle(settings), judged.truth, judged.oracle_picks
     patterns = oracle.pattern_recall(truth, picks)
-    days = sorted(window["item_date"].unique())
-    _log_patterns(lane, patterns, days)
+    _log_patterns(lane, patterns, judged.days)
     rates = oracle.policy_hit_rates(truth, picks)
     counts = {"model": len(picks), "random": len(truth), "rule": int(truth["rule_selected"].sum())}
     for policy, n in counts.items():

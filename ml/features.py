@@ -72,9 +72,8 @@ PREDICT_CHUNK_ROWS = 1_000_000
 
 
 def predict(model, frame: pd.DataFrame, features: list[str]):
-    """Risk scores of ``frame``'s rows (probability of a finding), a million rows at a time: a validation
-    window of a US-sized history is tens of millions of rows, and the model's copy of all of them at once
-    would double its memory."""
+    """Risk scores of ``frame``'s rows (probability of a finding), a million rows at a time: a US-sized
+    day is millions of rows, and the model's copy of all of them at once would double its memory."""
     chunks = [frame.iloc[i:i + PREDICT_CHUNK_ROWS] for i in range(0, len(frame), PREDICT_CHUNK_ROWS)] or [frame]
     return np.concatenate([model.predict_proba(model_frame(model, chunk, features))[:, 1] for chunk in chunks])
 
@@ -86,6 +85,13 @@ def table_feature_columns(lane: str, settings: Settings) -> list[str]:
         "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
         "order by ordinal_position", [schema, table])["column_name"]
     return feature_columns(names)
+
+
+def feature_days(lane: str, settings: Settings, first: date, last: date) -> list[date]:
+    """The days of the lane's feature table from ``first`` to ``last`` that have items."""
+    days = Warehouse(settings).query_df(f"select distinct item_date from {_require_table(lane, settings)} "
+                                        "where item_date between ? and ? order by 1", [first, last])["item_date"]
+    return [pd.Timestamp(d).date() for d in days]
 
 
 def load_features(

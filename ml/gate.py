@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from core.settings import Settings, get_settings
-from ml.evaluate import (BIASED, MIN_AUDIT_ROWS, UNBIASED, finite, policy_metrics, precision_difference,
-                         random_sample_weights, rule_scores, select_at_capacity)
-from ml.dataset import window_items
-from ml.features import feature_columns, predict, signature_inputs
+from ml.evaluate import (BIASED, MIN_AUDIT_ROWS, UNBIASED, JudgedWindow, finite, judge, model_policy,
+                         precision_difference, rule_policy, window_metrics)
+from ml.dataset import window_days
+from ml.features import feature_days, signature_inputs, table_feature_columns
 from ml.oracle import truth_for
 from ml.registry import (CHALLENGER, CHAMPION, ModelNotFoundError, ModelRef, current_alias, registry_client,
                          validation_window)
@@ -42,35 +42,29 @@ class GateThresholds:
 
 @dataclass
 class Window:
-    """The challenger's validation window: every item of its days, and the truth where an oracle has it."""
+    """The challenger's validation window: its days, and the truth where an oracle has it."""
     start: str
     end: str
-    frame: pd.DataFrame
+    days: list[dt.date]
     truth: pd.DataFrame | None
 
 
 def _window(lane: str, settings: Settings, challenger: ModelRef) -> Window:
     start, end = validation_window(registry_client(settings), challenger)
-    frame = window_items(lane, settings, dt.date.fromisoformat(start), dt.date.fromisoformat(end))
-    return Window(start, end, frame, truth_for(settings, lane, frame["item_date"].unique()))
+    days = feature_days(lane, settings, dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    return Window(start, end, days, truth_for(settings, lane, days))
 
 
-@dataclass
-class Judged:
-    """A policy's metrics on the window and which rows it selects at capacity (for paired comparisons)."""
-    metrics: dict[str, float]
-    selected: np.ndarray
-
-
-def _judge(scores: np.ndarray, window: Window, settings: Settings, lane: str) -> Judged:
-    return Judged(policy_metrics(window.frame, scores, settings, lane, window.truth),
-                  select_at_capacity(window.frame, scores, settings, lane).to_numpy())
-
-
-def _metrics(ref: ModelRef, inputs: list[str], window: Window, settings: Settings, lane: str) -> Judged:
+def _judged(policies: dict[str, ModelRef | None], inputs: dict[str, list[str]], window: Window,
+            settings: Settings, lane: str) -> JudgedWindow:
+    """Every policy (a registered model, or None for the historic rules) judged on the window's items,
+    one day at a time."""
     import mlflow
 
-    return _judge(predict(mlflow.xgboost.load_model(ref.uri), window.frame, inputs), window, settings, lane)
+    rankings = {name: model_policy(mlflow.xgboost.load_model(ref.uri), inputs[name]) if ref is not None
+                else rule_policy(window.truth, settings.seed) for name, ref in policies.items()}
+    first, last = dt.date.fromisoformat(window.start), dt.date.fromisoformat(window.end)
+    return judge(window_days(lane, settings, first, last), rankings, settings, lane, window.truth)
 
 
 def _interval(m: dict[str, float], key: str) -> str:
@@ -108,7 +102,7 @@ def validate_challenger(lane: str, settings: Settings | None = None,
     window = _window(lane, settings, challenger)
     numbers: dict[str, float] = {}
 
-    inputs, table_features = signature_inputs(challenger), feature_columns(window.frame.columns)
+    inputs, table_features = signature_inputs(challenger), table_feature_columns(lane, settings)
     compatible = sorted(inputs) == sorted(table_features)
     checks: list[Check] = [("signature", compatible,
                             "challenger inputs match the feature table" if compatible else
@@ -116,62 +110,72 @@ def validate_challenger(lane: str, settings: Settings | None = None,
     if not compatible:
         return _record(settings, challenger, champion, False, checks, numbers, window, "none: not compared")
 
-    ch = _metrics(challenger, inputs, window, settings, lane)
-    numbers |= {f"challenger_{k}": v for k, v in ch.metrics.items() if "_office_" not in k}
-    check, estimate = _vs_champion(ch, champion, challenger, table_features, window, settings, lane, thresholds, numbers)
-    checks += [check, _vs_rule(ch, window, settings, lane, thresholds, numbers)]
+    policies, signatures = {"challenger": challenger}, {"challenger": inputs}
+    compared = _champion_compared(champion, challenger, table_features)
+    if compared is None:
+        policies["champion"], signatures["champion"] = champion, signature_inputs(champion)
+    if window.truth is not None and len(window.truth):
+        policies["rule"] = None
+    judged = _judged(policies, signatures, window, settings, lane)
+    ch = window_metrics(judged, "challenger", settings)
+    numbers |= {f"challenger_{k}": v for k, v in ch.items() if "_office_" not in k}
+    check, estimate = (compared if compared is not None else
+                       _vs_champion(judged, ch, champion, settings, lane, thresholds, numbers))
+    checks += [check, _vs_rule(judged, ch, settings, thresholds, numbers)]
     numbers |= {f"threshold_{k}": v for k, v in asdict(thresholds).items()}
     return _record(settings, challenger, champion, all(ok for _, ok, _ in checks), checks, numbers, window, estimate)
 
 
-def _vs_champion(ch: Judged, champion: ModelRef | None, challenger: ModelRef, table_features: list[str],
-                 window: Window, settings: Settings, lane: str, thresholds: GateThresholds,
-                 numbers: dict[str, float]) -> tuple[Check, str]:
-    """The challenger's precision at capacity against the champion's, on the best estimate available,
-    decided on the paired interval of their difference rather than on the two points."""
+def _champion_compared(champion: ModelRef | None, challenger: ModelRef,
+                       table_features: list[str]) -> tuple[Check, str] | None:
+    """None when the champion is judged beside the challenger; else the check and estimate saying why not."""
     if champion is None or champion.version == challenger.version:
         return ("vs_champion", True, "no other champion to compare with"), "none: no champion to compare with"
-    champ_inputs = signature_inputs(champion)
-    if sorted(champ_inputs) != sorted(table_features):
+    if sorted(signature_inputs(champion)) != sorted(table_features):
         return (("vs_champion", True, f"champion v{champion.version} no longer fits the feature table: "
                                       "the challenger replaces it"), "none: no champion to compare with")
-    cp = _metrics(champion, champ_inputs, window, settings, lane)
-    numbers |= {f"champion_{k}": v for k, v in cp.metrics.items() if "_office_" not in k}
-    estimate, a, b = precision_estimate(ch.metrics, cp.metrics)
-    frame = window.frame
-    y = frame["label"].to_numpy(dtype=float, na_value=np.nan)
-    weights = (random_sample_weights(frame, settings, lane) if estimate == UNBIASED
-               else (~np.isnan(y)).astype(float))
-    diff = precision_difference(y, weights, ch.selected, cp.selected, settings.confidence, settings.seed)
-    numbers |= {"random_sample_rows": ch.metrics.get("random_sample_rows", 0.0),
+    return None
+
+
+def _vs_champion(judged: JudgedWindow, ch: dict[str, float], champion: ModelRef, settings: Settings, lane: str,
+                 thresholds: GateThresholds, numbers: dict[str, float]) -> tuple[Check, str]:
+    """The challenger's precision at capacity against the champion's, on the best estimate available,
+    decided on the paired interval of their difference rather than on the two points."""
+    cp = window_metrics(judged, "champion", settings)
+    numbers |= {f"champion_{k}": v for k, v in cp.items() if "_office_" not in k}
+    estimate, a, b = precision_estimate(ch, cp)
+    y = judged.rows["label"].to_numpy(dtype=float, na_value=np.nan)
+    weights = judged.weights if estimate == UNBIASED else (~np.isnan(y)).astype(float)
+    diff = precision_difference(y, weights, judged.selected["challenger"], judged.selected["champion"],
+                                settings.confidence, settings.seed)
+    numbers |= {"random_sample_rows": ch.get("random_sample_rows", 0.0),
                 "challenger_precision_used": a, "champion_precision_used": b,
                 "precision_difference": diff["value"], "precision_difference_lo": diff["lo"],
                 "precision_difference_hi": diff["hi"], "precision_difference_n": diff["n"]}
     ok = _not_worse(a, b, diff, thresholds.precision_tolerance)
     key = "unbiased_precision_at_capacity" if estimate == UNBIASED else "precision_at_capacity"
-    return (("vs_champion", ok, f"{estimate} precision at capacity {_interval(ch.metrics, key)} vs champion "
-                                f"v{champion.version} {_interval(cp.metrics, key)}; "
+    return (("vs_champion", ok, f"{estimate} precision at capacity {_interval(ch, key)} vs champion "
+                                f"v{champion.version} {_interval(cp, key)}; "
                                 f"{_verdict_text(ok, diff, settings, thresholds.precision_tolerance)}"), estimate)
 
 
-def _vs_rule(ch: Judged, window: Window, settings: Settings, lane: str, thresholds: GateThresholds,
+def _vs_rule(judged: JudgedWindow, ch: dict[str, float], settings: Settings, thresholds: GateThresholds,
              numbers: dict[str, float]) -> Check:
     """With an oracle: the challenger's true hit rate at capacity against the historic rules', on the
     paired interval of the difference over the window's items."""
-    rule = rule_scores(window.frame, window.truth, settings.seed)
-    if rule is None:
+    if "rule" not in judged.selected:
         return "vs_rule", True, "rule policy unknown (no oracle): not checked"
-    rm = _judge(rule, window, settings, lane)
-    a, b = ch.metrics.get("true_hit_rate_at_capacity", np.nan), rm.metrics.get("true_hit_rate_at_capacity", np.nan)
-    risky = window.frame["item_id"].map(window.truth.set_index("item_id")["is_risky"]).to_numpy(dtype=float, na_value=np.nan)
-    diff = precision_difference(risky, (~np.isnan(risky)).astype(float), ch.selected, rm.selected,
-                                settings.confidence, settings.seed)
+    rm = window_metrics(judged, "rule", settings)
+    a, b = ch.get("true_hit_rate_at_capacity", np.nan), rm.get("true_hit_rate_at_capacity", np.nan)
+    risky = judged.risky
+    diff = precision_difference(risky, (~np.isnan(risky)).astype(float), judged.selected["challenger"],
+                                judged.selected["rule"], settings.confidence, settings.seed)
     numbers |= {"rule_true_hit_rate_at_capacity": b, "rule_true_hit_rate_at_capacity_lo":
-                rm.metrics.get("true_hit_rate_at_capacity_lo", np.nan),
-                "rule_true_hit_rate_at_capacity_hi": rm.metrics.get("true_hit_rate_at_capacity_hi", np.nan)}
+                rm.get("true_hit_rate_at_capacity_lo", np.nan),
+                "rule_true_hit_rate_at_capacity_hi": rm.get("true_hit_rate_at_capacity_hi", np.nan)}
     ok = _not_worse(a, b, diff, thresholds.rule_tolerance)
-    return "vs_rule", ok, (f"true hit rate at capacity {_interval(ch.metrics, 'true_hit_rate_at_capacity')} vs rule "
-                           f"policy {_interval(rm.metrics, 'true_hit_rate_at_capacity')}; "
+    return "vs_rule", ok, (f"true hit rate at capacity {_interval(ch, 'true_hit_rate_at_capacity')} vs rule "
+                           f"policy {_interval(rm, 'true_hit_rate_at_capacity')}; "
                            f"{_verdict_text(ok, diff, settings, thresholds.rule_tolerance)}")
 
 

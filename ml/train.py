@@ -9,10 +9,10 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from core.settings import Settings, get_settings
-from ml.baselines import log_baselines
+from ml.baselines import baseline_policies, log_baselines
 from ml.dataset import (NotEnoughDataError, SplitData, TrainingData, dataset_digest, digest_columns,  # noqa: F401
-                        training_data)
-from ml.evaluate import capacity_pct, finite, validation_metrics
+                        training_data, window_days)
+from ml.evaluate import capacity_pct, finite, judge, model_policy, validation_metrics
 from ml.features import feature_table, predict
 from ml.fit import (FIXED_ROUNDS, HYPERPARAMS, Fitted, category_overrides, class_weight, fit_early_stopped,
                     fit_fixed, fixed_rounds_reason)
@@ -110,8 +110,11 @@ def train_lane(lane: str, settings: Settings | None = None, as_of: date | None =
         mlflow.set_tags({"lane": lane, "stage": "train"})
         fitted = fit_data(data, settings.seed, spw, trials, distributed)
         mlflow.set_tags({"early_stopping_window": fitted.stop_window, **fitted.tags})
-        metrics = finite(validation_metrics(lane, settings, fitted.model, features, data.valid,
-                                            data.window_frame, truth))
+        baselines = baseline_policies(lane, settings, truth, features)
+        judged = judge(window_days(lane, settings, data.valid_days[0], data.valid_days[-1]),
+                       {"model": model_policy(fitted.model, features)} | baselines, settings, lane, truth,
+                       oracle_policy="model")
+        metrics = finite(validation_metrics(lane, settings, fitted.model, features, data.valid, judged))
         digest = fitted.dataset_digest
         window = data.window()
         mlflow.log_params({
@@ -127,7 +130,7 @@ def train_lane(lane: str, settings: Settings | None = None, as_of: date | None =
         info = mlflow.xgboost.log_model(fitted.model, name="model", signature=model_signature(data, fitted.model),
                                         input_example=data.example, registered_model_name=name)
         version = int(info.registered_model_version)
-        baselines = log_baselines(lane, settings, data.window_frame, truth, fitted.model, features, window)
+        baselines = log_baselines(lane, settings, judged, fitted.model, list(baselines), window)
         mark_challenger(settings, name, version)
         mlflow.set_tag("model_version", version)
     return {

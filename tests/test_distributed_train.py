@@ -86,10 +86,12 @@ def test_cli_distributed_train_matches_in_memory_fit_and_scores(world, capsys, m
     assert params["trained_on"] == "dask" and params["dask_workers"] == "2"
     assert params["dask_scheduler"] == "LocalCluster" and params["dask_partitions"] == str(len(data.train_days)) == "12"
     assert tags["distributed"] == "xgboost.dask"
-    # The driver read the validation window and the first training day (the signature), no other.
+    # The driver read the validation window (its labelled rows, then its items day by day) and the first
+    # training day (the signature), no other.
     first, valid_start = data.train_days[0], data.valid_days[0]
-    assert driver_reads and all((r.get("since") or date.min) >= valid_start or r.get("as_of") == first
+    assert driver_reads and all((r.get("since") or r.get("day") or date.min) >= valid_start or r.get("as_of") == first
                                 for r in driver_reads), driver_reads
+    assert set(data.valid_days) <= {r["day"] for r in driver_reads if "day" in r}
     spw = class_weight(data.features, data.n_train - data.n_pos, data.n_pos)
     in_memory = fit_lane(data, world.seed, spw, trials=0)
     assert params["dataset_digest"] == in_memory.dataset_digest

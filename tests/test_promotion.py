@@ -216,3 +216,38 @@ def test_gate_falls_back_to_the_labelled_estimate_without_enough_audit_rows(worl
     verdict = validate_challenger(LANE, world)
     assert verdict["precision_estimate"].startswith("biased_labelled (only 0 random-sample rows")
     assert verdict["numbers"]["challenger_precision_used"] == verdict["numbers"]["challenger_precision_at_capacity"]
+
+
+def test_a_window_judged_day_by_day_gives_the_metrics_of_the_whole_window(world):
+    """Training and the gate judge their window one day at a time (``ml.dataset.window_days``), keeping
+    only the labelled rows and the picks; every policy's metrics equal those of the window held whole."""
+    import datetime as dt
+    import math
+
+    import mlflow
+
+    from ml.dataset import window_days
+    from ml.evaluate import judge, model_policy, policy_metrics, random_policy, random_scores, rule_policy, \
+        rule_scores, window_metrics
+    from ml.features import feature_columns, load_features
+    from ml.oracle import truth_for
+
+    run = train_lane(LANE, world, trials=0)
+    start, end = (dt.date.fromisoformat(run["window"][k]) for k in ("valid_start", "valid_end"))
+    whole = load_features(LANE, world, since=start, as_of=end, numbers_as="float32")
+    truth = truth_for(world, LANE, sorted(whole["item_date"].unique()))
+    model = mlflow.xgboost.load_model(f"models:/{run['model_name']}/{run['model_version']}")
+    features = feature_columns(whole.columns)
+    policies = {"model": model_policy(model, features), "random": random_policy(world.seed),
+                "rule": rule_policy(truth, world.seed)}
+    days = list(window_days(LANE, world, start, end))
+    judged = judge(days, policies, world, LANE, truth, oracle_policy="model")
+    assert len(days) > 1 and judged.n_items == len(whole) and len(judged.rows) < len(whole)
+
+    scores = {"model": model_policy(model, features)(whole), "random": random_scores(whole, world.seed),
+              "rule": rule_scores(whole, truth, world.seed)}
+    for policy, whole_scores in scores.items():
+        expected, got = policy_metrics(whole, whole_scores, world, LANE, truth), window_metrics(judged, policy, world)
+        assert got.keys() == expected.keys() and got["random_sample_rows"] >= 50, policy
+        assert all(got[k] == expected[k] or (math.isnan(got[k]) and math.isnan(expected[k])) for k in got), policy
+        assert "unbiased_precision_at_capacity" in got and "true_hit_rate_at_capacity" in got

@@ -111,22 +111,22 @@ def validate_challenger(lane: str, settings: Settings | None = None,
         return _record(settings, challenger, champion, False, checks, numbers, window, "none: not compared")
 
     policies, signatures = {"challenger": challenger}, {"challenger": inputs}
-    compared = _champion_compared(champion, challenger, table_features)
-    if compared is None:
+    not_compared = _why_champion_not_compared(champion, challenger, table_features)
+    if not_compared is None:
         policies["champion"], signatures["champion"] = champion, signature_inputs(champion)
     if window.truth is not None and len(window.truth):
         policies["rule"] = None
     judged = _judged(policies, signatures, window, settings, lane)
     ch = window_metrics(judged, "challenger", settings)
     numbers |= {f"challenger_{k}": v for k, v in ch.items() if "_office_" not in k}
-    check, estimate = (compared if compared is not None else
-                       _vs_champion(judged, ch, champion, settings, lane, thresholds, numbers))
+    check, estimate = (not_compared if not_compared is not None else
+                       _vs_champion(judged, ch, champion, settings, thresholds, numbers))
     checks += [check, _vs_rule(judged, ch, settings, thresholds, numbers)]
     numbers |= {f"threshold_{k}": v for k, v in asdict(thresholds).items()}
     return _record(settings, challenger, champion, all(ok for _, ok, _ in checks), checks, numbers, window, estimate)
 
 
-def _champion_compared(champion: ModelRef | None, challenger: ModelRef,
+def _why_champion_not_compared(champion: ModelRef | None, challenger: ModelRef,
                        table_features: list[str]) -> tuple[Check, str] | None:
     """None when the champion is judged beside the challenger; else the check and estimate saying why not."""
     if champion is None or champion.version == challenger.version:
@@ -137,7 +137,7 @@ def _champion_compared(champion: ModelRef | None, challenger: ModelRef,
     return None
 
 
-def _vs_champion(judged: JudgedWindow, ch: dict[str, float], champion: ModelRef, settings: Settings, lane: str,
+def _vs_champion(judged: JudgedWindow, ch: dict[str, float], champion: ModelRef, settings: Settings,
                  thresholds: GateThresholds, numbers: dict[str, float]) -> tuple[Check, str]:
     """The challenger's precision at capacity against the champion's, on the best estimate available,
     decided on the paired interval of their difference rather than on the two points."""

@@ -12,9 +12,9 @@
     equals the number of items of those lanes. Built from the per-day entity traffic and the inspected
     items' entities, never from all items. The calling model is incremental on `key_name`: a run updates
     the members with traffic or outcomes loaded since its last run. Their traffic adds the new days to what
-    the member had, so a day costs what its own rows cost however long the history; a member last seen
-    on a day this run rebuilt (a past day loaded again) is counted again from all its days. Inspection
-    counts come from all the member's inspected items (a few % of traffic; labels can change later).
+    the member had, so it costs the day's rows however long the history; a member last seen on a day this
+    run rebuilt (a past day loaded again) is counted again from all its days. Inspection counts come from
+    all the member's inspected items (a few % of traffic; labels can change later).
 -#}
 {% macro entity_dimension(key_name, entity_type, lanes) -%}
 {%- set lane_list %}({% for lane in lanes %}'{{ lane }}'{{ ", " if not loop.last }}{% endfor %}){% endset -%}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -227,17 +228,25 @@ def test_build_point_in_time_features_and_incremental_equals_full_refresh(settin
     assert t2["f_cctv_matched_immigration_not_exit"] == 1
     assert travellers.loc["T000003", "f_cctv_seen"] == 0
 
-    # A late file for D2, loaded after D3's run, rebuilds the days from D2 on. The dimensions count the
-    # members last seen on a rebuilt day again from all their days (C1, S1, IMP1), start the new ones there
-    # (C3, S4, IMP3) and add the new days to what the others had (the run over D3 did that for C1, S1).
+    _load_late_file_for_d2(settings)
+    _assert_incremental_equals_full_refresh(settings)
+
+
+def _load_late_file_for_d2(settings) -> None:
+    """A late file for D2, loaded after D3's run: the days from D2 on are rebuilt. The dimensions count the
+    members last seen on a rebuilt day again from all their days (C1, S1, IMP1), start the new ones there
+    (C3, S4, IMP3) and add the new days to what the others had (the run over D3 did that for C1, S1)."""
     late = {"shipments": RAW["shipments"] + [_shipment("WB00000005", D2, "C1", "S4"),
                                              _shipment("WB00000006", D2, "C3", "S1")],
             "declarations": RAW["declarations"] + [_declaration(5, D2, "IMP3", "SEL1")]}
     load_raw(settings, {D2}, late)
-    Warehouse(settings).execute("update raw.shipments set _loaded_at = timestamp '2024-03-04 06:00:00' "
-                                "where _batch_date = date '2024-03-02'")
-    Warehouse(settings).execute("update raw.declarations set _loaded_at = timestamp '2024-03-04 06:00:00' "
-                                "where _batch_date = date '2024-03-02'")
+    for table in ("shipments", "declarations"):
+        Warehouse(settings).execute(f"update raw.{table} set _loaded_at = timestamp '2024-03-04 06:00:00' "
+                                    "where _batch_date = date '2024-03-02'")
+
+
+def _assert_incremental_equals_full_refresh(settings) -> None:
+    """An incremental run, then every incremental model and feature table against a full refresh."""
     transform.build(settings)
     incremental = {lane: features(settings, lane) for lane in ("express", "cargo", "traveller")}
     assert len(incremental["express"]) == 6
@@ -247,10 +256,49 @@ def test_build_point_in_time_features_and_incremental_equals_full_refresh(settin
     others = {relation: _relation(settings, relation) for relation in INCREMENTAL_RELATIONS}
     transform.build(settings, full_refresh=True)
     for lane, before in incremental.items():
-        after = features(settings, lane)
-        pd.testing.assert_frame_equal(before, after, check_dtype=False)
+        pd.testing.assert_frame_equal(before, features(settings, lane), check_dtype=False, obj=lane)
     for relation, before in others.items():
         pd.testing.assert_frame_equal(before, _relation(settings, relation), check_dtype=False, obj=relation)
+
+
+@pytest.mark.services
+def test_incremental_equals_full_refresh_on_postgres(settings, monkeypatch):
+    """The incremental paths (a new day, then a late file for a past day) on the PostgreSQL target."""
+    from tests.conftest import require_service
+
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    from core.settings import get_settings
+    from ingest.load import ensure_raw_tables
+
+    with postgres_database(monkeypatch):
+        pg = get_settings()
+        assert pg.warehouse_kind == "postgres"
+        ensure_raw_tables(Warehouse(pg))
+        load_raw(pg, {D1, D2})
+        transform.build(pg)
+        load_raw(pg, {D3})
+        transform.build(pg)
+        _load_late_file_for_d2(pg)
+        _assert_incremental_equals_full_refresh(pg)
+
+
+@contextmanager
+def postgres_database(monkeypatch):
+    """A fresh PostgreSQL database as the warehouse (CUSTOMS_RISK_WAREHOUSE_URL), dropped afterwards."""
+    import psycopg2
+
+    dbname = f"customs_risk_test_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'create database "{dbname}"')
+    try:
+        monkeypatch.setenv("CUSTOMS_RISK_WAREHOUSE_URL", f"postgresql://postgres@127.0.0.1:5432/{dbname}")
+        yield dbname
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{dbname}" with (force)')
+        admin.close()
 
 
 # Incremental models (and the tables built on them) other than the feature tables, with a sort order.
@@ -323,8 +371,6 @@ def test_duckdb_and_postgres_build_the_same_features(settings, monkeypatch):
     from tests.conftest import require_service
 
     require_service("PostgreSQL", "127.0.0.1", 5432)
-    import psycopg2
-
     from core.settings import get_settings
     from ingest.load import QUARANTINE_TABLE, load_day
     from simworld.simulator import simulate_day
@@ -336,13 +382,7 @@ def test_duckdb_and_postgres_build_the_same_features(settings, monkeypatch):
             load_day(source, day, settings)
     duck = Warehouse(settings)
 
-    dbname = f"customs_risk_test_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'create database "{dbname}"')
-    try:
-        monkeypatch.setenv("CUSTOMS_RISK_WAREHOUSE_URL", f"postgresql://postgres@127.0.0.1:5432/{dbname}")
+    with postgres_database(monkeypatch):
         pg_settings = get_settings()
         assert pg_settings.warehouse_kind == "postgres"
         from ingest.load import ensure_raw_tables
@@ -362,10 +402,6 @@ def test_duckdb_and_postgres_build_the_same_features(settings, monkeypatch):
         quality = "select * from marts.fct_source_day_quality order by source_day_key"
         on_duckdb, on_postgres = duck.query_df(quality), pg.query_df(quality)
         assert on_duckdb["rows_loaded"].tolist() == on_postgres["rows_loaded"].tolist()
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'drop database if exists "{dbname}" with (force)')
-        admin.close()
 
 def _profiles(settings) -> pd.DataFrame:
     return Warehouse(settings).query_df(

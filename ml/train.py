@@ -110,9 +110,9 @@ def train_lane(lane: str, settings: Settings | None = None, as_of: date | None =
         mlflow.set_tags({"lane": lane, "stage": "train"})
         fitted = fit_data(data, settings.seed, spw, trials, distributed)
         mlflow.set_tags({"early_stopping_window": fitted.stop_window, **fitted.tags})
-        baselines = baseline_policies(lane, settings, truth, features)
+        rivals = baseline_policies(lane, settings, truth, features)
         judged = judge(window_days(lane, settings, data.valid_days[0], data.valid_days[-1]),
-                       {"model": model_policy(fitted.model, features)} | baselines, settings, lane, truth,
+                       {"model": model_policy(fitted.model, features)} | rivals, settings, lane, truth,
                        oracle_policy="model")
         metrics = finite(validation_metrics(lane, settings, fitted.model, features, data.valid, judged))
         digest = fitted.dataset_digest
@@ -130,7 +130,7 @@ def train_lane(lane: str, settings: Settings | None = None, as_of: date | None =
         info = mlflow.xgboost.log_model(fitted.model, name="model", signature=model_signature(data, fitted.model),
                                         input_example=data.example, registered_model_name=name)
         version = int(info.registered_model_version)
-        baselines = log_baselines(lane, settings, judged, fitted.model, list(baselines), window)
+        baselines = log_baselines(lane, settings, judged, fitted.model, list(rivals), window)
         mark_challenger(settings, name, version)
         mlflow.set_tag("model_version", version)
     return {

@@ -312,8 +312,8 @@ def postgres_database(monkeypatch):
 INCREMENTAL_RELATIONS = {
     "intermediate.int_entity_days": "lane, entity_type, entity_value, as_of_date",
     "intermediate.int_inspected_item_entities": "lane, item_id, entity_type",
-    "intermediate.int_consignee_traffic_7d": "consignee_day_key",
-    "intermediate.int_traveller_cctv_daily": "traveller_day_key",
+    "intermediate.int_consignee_traffic_7d": "consignee_key, as_of_date",
+    "intermediate.int_traveller_cctv_daily": "traveller_key, event_date",
     "intermediate.int_hs6_daily_unit_values": "hs6_day_key",
     "intermediate.int_hs6_unit_value_reference": "reference_key",
     "intermediate.int_office_daily_traffic": "lane, office_id, item_date",
@@ -346,6 +346,25 @@ def test_failed_build_names_the_node(settings):
     Warehouse(settings).execute("insert into raw.shipments select * from raw.shipments")  # duplicate keys
     with pytest.raises(RuntimeError, match="unique_stg_shipments_waybill_id"):
         transform.build(settings, select="stg_shipments")
+
+
+def test_the_primary_key_test_fails_on_a_repeated_key_and_on_a_null_key_column(settings):
+    """tests/generic/primary_key.sql, the key of the tables that keep no concatenated key column."""
+    load_raw(settings, {D1, D2})
+    transform.build(settings, select="+int_consignee_traffic_7d")
+    warehouse, table = Warehouse(settings), "intermediate.int_consignee_traffic_7d"
+    key_test = ["test", "--select", "int_consignee_traffic_7d,test_name:primary_key"]
+    transform.run_dbt(key_test, settings)
+    warehouse.execute(f"insert into {table} select * from {table} limit 1")
+    with pytest.raises(RuntimeError, match="primary_key_int_consignee_traffic_7d"):
+        transform.run_dbt(key_test, settings)
+    transform.build(settings, select="int_consignee_traffic_7d", full_refresh=True)
+    transform.run_dbt(key_test, settings)
+    warehouse.execute(f"update {table} set consignee_key = null from (select consignee_key, as_of_date from {table}"
+                      f" order by all limit 1) as one where {table}.consignee_key = one.consignee_key"
+                      f" and {table}.as_of_date = one.as_of_date")
+    with pytest.raises(RuntimeError, match="primary_key_int_consignee_traffic_7d"):
+        transform.run_dbt(key_test, settings)
 
 
 def test_daily_tests_read_rows_from_test_since_on(settings):
@@ -410,9 +429,13 @@ def test_duckdb_and_postgres_build_the_same_features(settings, monkeypatch):
         on_duckdb, on_postgres = duck.query_df(quality), pg.query_df(quality)
         assert on_duckdb["rows_loaded"].tolist() == on_postgres["rows_loaded"].tolist()
 
+PROFILE_KEY = ["lane", "entity_type", "entity_value", "as_of_date"]
+
+
 def _profiles(settings) -> pd.DataFrame:
-    return Warehouse(settings).query_df(
-        "select * from intermediate.int_entity_profiles order by profile_key").set_index("profile_key")
+    profiles = Warehouse(settings).query_df("select * from intermediate.int_entity_profiles")
+    profiles["as_of_date"] = pd.to_datetime(profiles["as_of_date"])
+    return profiles.set_index(PROFILE_KEY).sort_index()
 
 
 def test_incremental_profiles_catch_late_outcomes(settings):
@@ -439,7 +462,7 @@ def test_incremental_profiles_catch_late_outcomes(settings):
     transform.build(settings, select="+int_entity_profiles")
     incremental = _profiles(settings)
     assert not incremental.equals(before)
-    lane_d3 = "express|lane|express|2024-03-03"      # W1 (D1) and now W4 (D2) known before D3
+    lane_d3 = ("express", "lane", "express", pd.Timestamp(D3))      # W1 (D1) and now W4 (D2) known before D3
     assert before.loc[lane_d3, "n_inspected"] == 1 and incremental.loc[lane_d3, "n_inspected"] == 2
     transform.build(settings, select="+int_entity_profiles", full_refresh=True)
     pd.testing.assert_frame_equal(incremental, _profiles(settings), check_dtype=False)
@@ -529,14 +552,13 @@ def _expected_profiles(settings) -> pd.DataFrame:
         earlier = traffic[same & (traffic.as_of_date < day.as_of_date)
                           & (traffic.as_of_date >= day.as_of_date - pd.Timedelta(days=365))]
         mine = outcomes[(outcomes[keys] == day[keys].values).all(axis=1) & (outcomes.outcome_date < day.as_of_date)]
-        row = {"profile_key": "|".join([*day[keys], day.as_of_date.date().isoformat()]),
-               "n_items_on_day": day.n_items_on_day, "n_prior_items_365d": earlier.n_items_on_day.sum(),
+        row = {**day[[*keys, "as_of_date"]].to_dict(), "n_items_on_day": day.n_items_on_day, "n_prior_items_365d": earlier.n_items_on_day.sum(),
                "n_inspected": mine.n_inspected.sum(), "n_hits": mine.n_hits.sum()}
         for window in (30, 90, 365):
             recent = mine[mine.outcome_date >= day.as_of_date - pd.Timedelta(days=window)]
             row[f"n_inspected_{window}d"], row[f"n_hits_{window}d"] = recent.n_inspected.sum(), recent.n_hits.sum()
         rows.append(row)
-    return pd.DataFrame(rows).set_index("profile_key").sort_index().astype("int64")
+    return pd.DataFrame(rows).set_index(PROFILE_KEY).sort_index().astype("int64")
 
 
 # The join way of a rebuild is also what the daily one-day runs of the incremental tests above take.
@@ -563,7 +585,7 @@ def test_profile_windows_match_a_brute_force_count_full_and_incremental(settings
     expected = _expected_profiles(settings)
     assert (expected.n_inspected_30d < expected.n_inspected_90d).any()       # the windows differ
     assert (expected.n_prior_items_365d < expected.n_items_on_day.groupby(  # 365-day traffic cut bites
-        expected.index.str.rsplit("|", n=1).str[0]).cumsum() - expected.n_items_on_day).any()
+        level=PROFILE_KEY[:-1]).cumsum() - expected.n_items_on_day).any()
     pd.testing.assert_frame_equal(incremental[checked].astype("int64"), expected)
     transform.build(settings, select="+int_entity_profiles", full_refresh=True)
     stamp = ["inputs_loaded_at"]        # when the row was built: older for the days the increment kept

@@ -135,8 +135,6 @@ unit_value_reference as (
     {%- set entity = 'partition by lane, entity_type, entity_value order by day_number' %}
     {%- set epoch = "cast('1970-01-01' as date)" %}
     select
-        traffic_windows.lane || '|' || traffic_windows.entity_type || '|' || traffic_windows.entity_value
-            || '|' || cast(traffic_windows.as_of_date as varchar) as profile_key,
         traffic_windows.lane,
         traffic_windows.entity_type,
         traffic_windows.entity_value,
@@ -212,8 +210,6 @@ unit_value_reference as (
 -#}
 {% macro entity_profile_rows_by_join(targets, traffic, outcomes, windows) %}
     select
-        {{ targets }}.lane || '|' || {{ targets }}.entity_type || '|' || {{ targets }}.entity_value
-            || '|' || cast({{ targets }}.as_of_date as varchar) as profile_key,
         {{ targets }}.lane,
         {{ targets }}.entity_type,
         {{ targets }}.entity_value,

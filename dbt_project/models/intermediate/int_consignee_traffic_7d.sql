@@ -58,8 +58,6 @@ window_traffic as (
     group by consignee_key, as_of_date
 )
 
-select
-    consignee_key || '|' || cast(as_of_date as varchar) as consignee_day_key,
-    *
+select *
 from window_traffic
 order by as_of_date

@@ -66,8 +66,6 @@ per_traveller_day as (
     group by owner_key, event_date
 )
 
-select
-    traveller_key || '|' || cast(event_date as varchar) as traveller_day_key,
-    *
+select *
 from per_traveller_day
 order by event_date

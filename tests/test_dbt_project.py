@@ -311,6 +311,7 @@ def postgres_database(monkeypatch):
 # Incremental models (and the tables built on them) other than the feature tables, with a sort order.
 INCREMENTAL_RELATIONS = {
     "intermediate.int_entity_days": "lane, entity_type, entity_value, as_of_date",
+    "intermediate.int_entity_traffic_365d": "lane, entity_type, entity_value",
     "intermediate.int_inspected_item_entities": "lane, item_id, entity_type",
     "intermediate.int_consignee_traffic_7d": "consignee_key, as_of_date",
     "intermediate.int_traveller_cctv_daily": "traveller_key, event_date",
@@ -329,9 +330,14 @@ INCREMENTAL_RELATIONS = {
 }
 
 
+# When a row was written, not what it holds: an incremental run leaves older rows that a full refresh rewrites.
+BOOKKEEPING = {"inputs_loaded_at", "intermediate.int_entity_traffic_365d.as_of_date"}
+
+
 def _relation(settings, relation: str) -> pd.DataFrame:
     df = Warehouse(settings).query_df(f"select * from {relation} order by {INCREMENTAL_RELATIONS[relation]}")
-    return df.drop(columns=["inputs_loaded_at"], errors="ignore").reset_index(drop=True)
+    kept = [c for c in df.columns if c not in BOOKKEEPING and f"{relation}.{c}" not in BOOKKEEPING]
+    return df[kept].reset_index(drop=True)
 
 
 def test_build_survives_a_missing_source(settings):
@@ -589,4 +595,48 @@ def test_profile_windows_match_a_brute_force_count_full_and_incremental(settings
     pd.testing.assert_frame_equal(incremental[checked].astype("int64"), expected)
     transform.build(settings, select="+int_entity_profiles", full_refresh=True)
     stamp = ["inputs_loaded_at"]        # when the row was built: older for the days the increment kept
+    pd.testing.assert_frame_equal(incremental.drop(columns=stamp), _profiles(settings).drop(columns=stamp))
+
+
+def test_daily_runs_keep_the_year_of_traffic_by_adding_the_day(settings):
+    """Day after day, as the daily run goes, the profiles of the new day take their prior traffic from
+    int_entity_traffic_365d (the year ending on the day, less the day, plus the day that left it), which
+    adds each day instead of counting the year again: both equal a brute-force count and a full refresh."""
+    raw = _profile_history()
+    cutoff = date(2024, 2, 1)
+    batch_days = {r[c] for source, c in (("shipments", "arrival_date"), ("inspections", "inspection_date"))
+                  for r in raw[source]}
+    traffic_days = {r["arrival_date"] for r in raw["shipments"]}
+    new_days = sorted(d for d in traffic_days if d >= cutoff)
+    # Traffic on the window's edges of every new day: the days that leave the year as it moves on.
+    for n, (last, day) in enumerate(zip([max(traffic_days - set(new_days)), *new_days], new_days)):
+        for edge in (last - timedelta(days=364), day - timedelta(days=365)):
+            raw["shipments"].append(_shipment(f"WBEDGE{n:02d}{edge:%m%d}", edge, "C1", "S1", hs6="950300"))
+            batch_days.add(edge)
+    load_raw(settings, {d for d in batch_days if d < cutoff}, raw)
+    transform.build(settings, select="+int_entity_profiles")
+    compiled = settings.dbt_target_dir / "compiled" / "customs_risk" / "models" / "intermediate"
+    one_day_runs = 0
+    for day in sorted(d for d in batch_days if d >= cutoff):
+        load_raw(settings, {day}, raw)
+        transform.build(settings, select="+int_entity_profiles")
+        if day in traffic_days:
+            one_day_runs += 1
+            assert "leaving_days" in (compiled / "int_entity_profiles.sql").read_text(), day
+            assert "changes as" in (compiled / "int_entity_traffic_365d.sql").read_text(), day
+    assert one_day_runs >= 3
+    checked = list(_expected_profiles(settings).columns)
+    incremental = _profiles(settings)
+    pd.testing.assert_frame_equal(incremental[checked].astype("int64"), _expected_profiles(settings))
+
+    warehouse = Warehouse(settings)
+    last_day = warehouse.query_df("select max(as_of_date) as d from intermediate.int_entity_days").iloc[0, 0]
+    year = ("select lane, entity_type, entity_value, sum(n_items_on_day) as n_items_365d"
+            " from intermediate.int_entity_days where entity_value is not null"
+            f" and as_of_date > date '{last_day}' - interval 365 day group by all order by all")
+    kept = ("select lane, entity_type, entity_value, n_items_365d from intermediate.int_entity_traffic_365d"
+            " order by all")
+    pd.testing.assert_frame_equal(warehouse.query_df(kept), warehouse.query_df(year))
+    transform.build(settings, select="+int_entity_profiles", full_refresh=True)
+    stamp = ["inputs_loaded_at"]
     pd.testing.assert_frame_equal(incremental.drop(columns=stamp), _profiles(settings).drop(columns=stamp))

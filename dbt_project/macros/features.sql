@@ -207,8 +207,10 @@ unit_value_reference as (
     the earlier rows of its entity in `traffic` (from 365 days before the first target day) and `outcomes`.
     Its cost is the targets times their entities' history: the cheapest way for the few days of a daily
     run (no sort of all history), quadratic for many days, which entity_profile_rows is for.
+    With `prior_traffic` (the targets' n_prior_items_365d by lane, entity and day, found another way)
+    `traffic` is not read.
 -#}
-{% macro entity_profile_rows_by_join(targets, traffic, outcomes, windows) %}
+{% macro entity_profile_rows_by_join(targets, traffic, outcomes, windows, prior_traffic=none) %}
     select
         {{ targets }}.lane,
         {{ targets }}.entity_type,
@@ -244,7 +246,9 @@ unit_value_reference as (
         group by t.lane, t.entity_type, t.entity_value, t.as_of_date
     ) as prior_outcomes
         on {{ same_entity_day('prior_outcomes', targets) }}
-    left join (
+    left join
+    {%- if prior_traffic is not none %} {{ prior_traffic }}
+    {%- else %} (
         select
             t.lane, t.entity_type, t.entity_value, t.as_of_date,
             sum(earlier.n_items_on_day) as n_prior_items_365d
@@ -254,6 +258,7 @@ unit_value_reference as (
             and earlier.as_of_date < t.as_of_date
             and earlier.as_of_date >= {{ add_days('t.as_of_date', -365) }}
         group by t.lane, t.entity_type, t.entity_value, t.as_of_date
-    ) as prior_traffic
+    )
+    {%- endif %} as prior_traffic
         on {{ same_entity_day('prior_traffic', targets) }}
 {%- endmacro %}

@@ -6,8 +6,8 @@
 --
 -- Incremental: when the only traffic loaded since the last run is one new day after the last one counted,
 -- the entities of that day add its items and the entities of the days that leave the window take theirs
--- away (the new day's rows and those of the days leaving the window). Any other change (a late or reloaded day, a rerun, several days at once)
--- counts the whole window again from int_entity_days, and the entities no longer in it get 0.
+-- away (the new day's rows and those of the days leaving the window). Any other change (a late or
+-- reloaded day, a rerun, several days at once) counts the whole window again from int_entity_days, and the entities no longer in it get 0.
 -- Rows at 0 are deleted (post-hook); a row unchanged since an earlier day is still right, since nothing
 -- entered or left its window.
 {%- set rebuild = rebuild_window([(ref('int_entity_days'), 'as_of_date', 'inputs_loaded_at')]) %}

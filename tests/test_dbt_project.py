@@ -567,14 +567,16 @@ def _expected_profiles(settings) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(PROFILE_KEY).sort_index().astype("int64")
 
 
-# The join way of a rebuild is also what the daily one-day runs of the incremental tests above take.
+# The way of a short rebuild (from int_entity_traffic_365d) is also what the daily runs of the incremental
+# tests above take.
 @pytest.mark.parametrize("join_max_days", [0, pytest.param(1000, marks=pytest.mark.slow)],
-                         ids=["rebuild-by-windows", "rebuild-by-join"])
+                         ids=["rebuild-by-windows", "rebuild-from-the-year-of-traffic"])
 def test_profile_windows_match_a_brute_force_count_full_and_incremental(settings, join_max_days):
     """The windowed profile counts equal a brute-force pandas count on 15 months of history, after a full
     build and after an incremental run that rebuilds the last two months, by either way a rebuild can take
-    (windows that read only the rebuilt entities' rows from 365 days back, or the join of the rebuilt days
-    to their history), and the incremental and full builds agree."""
+    (windows that read only the rebuilt entities' rows from 365 days back, or the year of traffic of
+    int_entity_traffic_365d less the rebuilt days plus the days that left it), and the incremental and
+    full builds agree."""
     vars = {"profile_join_max_days": join_max_days}
     raw = _profile_history()
     cutoff = date(2024, 2, 1)
@@ -598,10 +600,11 @@ def test_profile_windows_match_a_brute_force_count_full_and_incremental(settings
     pd.testing.assert_frame_equal(incremental.drop(columns=stamp), _profiles(settings).drop(columns=stamp))
 
 
-def test_daily_runs_keep_the_year_of_traffic_by_adding_the_day(settings):
-    """Day after day, as the daily run goes, the profiles of the new day take their prior traffic from
-    int_entity_traffic_365d (the year ending on the day, less the day, plus the day that left it), which
-    adds each day instead of counting the year again: both equal a brute-force count and a full refresh."""
+def test_daily_runs_keep_the_year_of_traffic_by_adding_the_days(settings):
+    """Run after run, as the daily run goes (and a catch-up of two days after an outage), the profiles of
+    the new days take their prior traffic from int_entity_traffic_365d (the year ending on the last day,
+    less the entity's days from the day on, plus its days that left the year since), which adds the new
+    days instead of counting the year again: both equal a brute-force count and a full refresh."""
     raw = _profile_history()
     cutoff = date(2024, 2, 20)
     batch_days = {r[c] for source, c in (("shipments", "arrival_date"), ("inspections", "inspection_date"))
@@ -616,15 +619,18 @@ def test_daily_runs_keep_the_year_of_traffic_by_adding_the_day(settings):
     load_raw(settings, {d for d in batch_days if d < cutoff}, raw)
     transform.build(settings, select="+int_entity_profiles")
     compiled = settings.dbt_target_dir / "compiled" / "customs_risk" / "models" / "intermediate"
-    one_day_runs = 0
-    for day in sorted(d for d in batch_days if d >= cutoff):
-        load_raw(settings, {day}, raw)
+    later = sorted(d for d in batch_days if d >= cutoff)
+    runs = [[d for d in later if d <= new_days[1]]] + [[d] for d in later if d > new_days[1]]
+    assert len({d for d in runs[0] if d in traffic_days}) == 2
+    runs_adding_days = 0
+    for days in runs:
+        load_raw(settings, set(days), raw)
         transform.build(settings, select="+int_entity_profiles")
-        if day in traffic_days:
-            one_day_runs += 1
-            assert "leaving_days" in (compiled / "int_entity_profiles.sql").read_text(), day
-            assert "changes as" in (compiled / "int_entity_traffic_365d.sql").read_text(), day
-    assert one_day_runs >= 3
+        if traffic_days & set(days):
+            runs_adding_days += 1
+            assert "left_days" in (compiled / "int_entity_profiles.sql").read_text(), days
+            assert "changes as" in (compiled / "int_entity_traffic_365d.sql").read_text(), days
+    assert runs_adding_days >= 3
     checked = list(_expected_profiles(settings).columns)
     incremental = _profiles(settings)
     pd.testing.assert_frame_equal(incremental[checked].astype("int64"), _expected_profiles(settings))

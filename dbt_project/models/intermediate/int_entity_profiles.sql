@@ -4,9 +4,7 @@
 -- known at the start of that day. Outcomes count only when recorded strictly before as_of_date.
 --
 -- A full build (or a rebuild of more than var('profile_join_max_days') days) computes them with window
--- functions over each entity's days (entity_profile_rows): linear in the rows. Joining every entity-day to
--- all its earlier days grows with the days squared, but for the one or few days of a daily run it is the
--- cheaper way (no sort of the whole history), so a short rebuild does that (entity_profile_rows_by_join).
+-- functions over each entity's days (entity_profile_rows): linear in the rows.
 --
 -- Incremental: whole days are rebuilt (unique_key as_of_date, delete+insert), from the earliest of
 --   * the days whose traffic was loaded since the last run (inputs_loaded_at), and
@@ -14,11 +12,13 @@
 --     known before it) differs from the one built: any late item or late outcome, however old, changes
 --     the lane totals of the days after it, so this catches it without scanning every entity.
 -- Both are found on the small lane rows first, then the day is written into the query as a literal.
--- A daily run rebuilds only the last day: its prior traffic is int_entity_traffic_365d (one row per
--- entity) less the day plus the day 365 days before, so it reads two days of entity-days, not a year.
--- The rebuilt days read only what they need: the entities with traffic on a rebuilt day, their traffic
--- from 365 days before the first rebuilt day and their outcome days, so a rebuilt day equals what a full
--- refresh writes, at a cost that grows with that day's entities and their history.
+-- A rebuild of a few days (the daily run's new day, a catch-up after an outage) takes its prior traffic
+-- from int_entity_traffic_365d, one row per entity with its items in the year ending on the last day:
+-- less the entity's days from the rebuilt day on, plus its days that left the year since. It reads the
+-- rebuilt days and as many days a year before, never the year between. Its outcomes are joined (few
+-- rows). A longer rebuild reads the rebuilt entities' traffic from 365 days before the first rebuilt day
+-- and their outcome days, with the windows of a full build. Either way a rebuilt day equals what a full
+-- refresh writes.
 {%- set windows = [30, 90, 365] %}
 
 
@@ -69,13 +69,16 @@ first_changed as (
 select
     first_changed.as_of_date,
     {{ days_between('first_changed.as_of_date', '(select max(as_of_date) from fresh_lane_profiles)') }} + 1 as n_days,
-    (select max(as_of_date) from {{ ref('int_entity_traffic_365d') }}) as traffic_counted_through
+    (select max(as_of_date) from {{ ref('int_entity_traffic_365d') }}) as traffic_counted_through,
+    (select max(as_of_date) from {{ ref('int_entity_days') }}) as last_day
 from first_changed
 {%- endset %}
 {%- set changed = run_query(changed_days_query).rows[0] %}
 {%- set rebuild_from = date_literal(changed[0] if changed[0] is not none else '9999-12-31') %}
-{%- set by_join = changed[0] is none or (changed[1] is not none and changed[1] <= var('profile_join_max_days')) %}
-{%- set last_day_only = changed[0] is not none and changed[1] == 1 and changed[0] == changed[2] %}
+{%- set last_day = date_literal(changed[3]) %}
+{#- The year's traffic is current when it was counted through the last day (this run built it first). #}
+{%- set from_year_traffic = changed[0] is none or (changed[1] is not none and changed[1] <= var('profile_join_max_days')
+                                                   and changed[2] is not none and changed[2] == changed[3]) %}
 {%- endif %}
 
 with
@@ -91,42 +94,45 @@ entity_days as (
 outcome_days as (
     select * from {{ ref('int_entity_outcome_days') }}
 ),
-{%- if is_incremental() and last_day_only %}
+{%- if is_incremental() and from_year_traffic %}
 
 rebuilt_days as (
     select * from {{ ref('int_entity_days') }}
-    where entity_value is not null and as_of_date = {{ rebuild_from }}
+    where entity_value is not null and as_of_date >= {{ rebuild_from }}
 ),
 
-leaving_days as (
+left_days as (
+    -- The entity-days that left the year ending on the last day since the first rebuilt day's year.
     select * from {{ ref('int_entity_days') }}
-    where entity_value is not null and as_of_date = {{ add_days(rebuild_from, -365) }}
+    where entity_value is not null
+        and as_of_date >= {{ add_days(rebuild_from, -365) }}
+        and as_of_date <= {{ add_days(last_day, -365) }}
 ),
 
 prior_traffic as (
-    -- The window ending on the day, less the day, plus the day that left it: the 365 days before.
+    -- The 365 days before the day: the year ending on the last day, less the entity's days from this one
+    -- on, plus its days that left the year since this day's year.
     select
-        rebuilt_days.lane, rebuilt_days.entity_type, rebuilt_days.entity_value, rebuilt_days.as_of_date,
-        traffic_365d.n_items_365d - rebuilt_days.n_items_on_day
-            + coalesce(leaving_days.n_items_on_day, 0) as n_prior_items_365d
-    from rebuilt_days
-    inner join {{ ref('int_entity_traffic_365d') }} as traffic_365d
-        on traffic_365d.entity_hash = rebuilt_days.entity_hash
-    left join leaving_days
-        on leaving_days.entity_hash = rebuilt_days.entity_hash
+        rebuilt.lane, rebuilt.entity_type, rebuilt.entity_value, rebuilt.as_of_date,
+        coalesce(traffic_365d.n_items_365d, 0) - rebuilt.n_items_from_day
+            + coalesce(sum(left_days.n_items_on_day), 0) as n_prior_items_365d
+    from (
+        select *,
+            sum(n_items_on_day) over (partition by entity_hash order by as_of_date desc
+                                      rows between unbounded preceding and current row) as n_items_from_day
+        from rebuilt_days
+    ) as rebuilt
+    left join {{ ref('int_entity_traffic_365d') }} as traffic_365d
+        on traffic_365d.entity_hash = rebuilt.entity_hash
+    left join left_days
+        on left_days.entity_hash = rebuilt.entity_hash
+        and left_days.as_of_date >= {{ add_days('rebuilt.as_of_date', -365) }}
+    group by rebuilt.lane, rebuilt.entity_type, rebuilt.entity_value, rebuilt.as_of_date,
+        traffic_365d.n_items_365d, rebuilt.n_items_from_day
 ),
 
 final as (
     {{ entity_profile_rows_by_join('rebuilt_days', none, 'outcome_days', windows, prior_traffic='prior_traffic') }}
-)
-{%- elif is_incremental() and by_join %}
-
-rebuilt_days as (
-    select * from entity_days where as_of_date >= {{ rebuild_from }}
-),
-
-final as (
-    {{ entity_profile_rows_by_join('rebuilt_days', 'entity_days', 'outcome_days', windows) }}
 )
 {%- elif is_incremental() %}
 

@@ -203,14 +203,12 @@ unit_value_reference as (
 {%- endmacro %}
 
 {#-
-    The same rows as entity_profile_rows, for the entity-days in `targets` only, by joining each of them to
-    the earlier rows of its entity in `traffic` (from 365 days before the first target day) and `outcomes`.
-    Its cost is the targets times their entities' history: the cheapest way for the few days of a daily
-    run (no sort of all history), quadratic for many days, which entity_profile_rows is for.
-    With `prior_traffic` (the targets' n_prior_items_365d by lane, entity and day, found another way)
-    `traffic` is not read.
+    The same rows as entity_profile_rows, for the entity-days in `targets` only: their prior traffic from
+    `prior_traffic` (n_prior_items_365d by lane, entity and day, found from int_entity_traffic_365d) and
+    their outcomes by joining each of them to the earlier rows of its entity in `outcomes` (few rows).
+    The way of a short rebuild; entity_profile_rows is for many days.
 -#}
-{% macro entity_profile_rows_by_join(targets, traffic, outcomes, windows, prior_traffic=none) %}
+{% macro entity_profile_rows_by_join(targets, prior_traffic, outcomes, windows) %}
     select
         {{ targets }}.lane,
         {{ targets }}.entity_type,
@@ -246,19 +244,6 @@ unit_value_reference as (
         group by t.lane, t.entity_type, t.entity_value, t.as_of_date
     ) as prior_outcomes
         on {{ same_entity_day('prior_outcomes', targets) }}
-    left join
-    {%- if prior_traffic is not none %} {{ prior_traffic }}
-    {%- else %} (
-        select
-            t.lane, t.entity_type, t.entity_value, t.as_of_date,
-            sum(earlier.n_items_on_day) as n_prior_items_365d
-        from {{ targets }} as t
-        inner join {{ traffic }} as earlier
-            on earlier.entity_hash = t.entity_hash
-            and earlier.as_of_date < t.as_of_date
-            and earlier.as_of_date >= {{ add_days('t.as_of_date', -365) }}
-        group by t.lane, t.entity_type, t.entity_value, t.as_of_date
-    )
-    {%- endif %} as prior_traffic
+    left join {{ prior_traffic }} as prior_traffic
         on {{ same_entity_day('prior_traffic', targets) }}
 {%- endmacro %}

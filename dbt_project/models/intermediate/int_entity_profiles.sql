@@ -132,7 +132,7 @@ prior_traffic as (
 ),
 
 final as (
-    {{ entity_profile_rows_by_join('rebuilt_days', none, 'outcome_days', windows, prior_traffic='prior_traffic') }}
+    {{ entity_profile_rows_by_join('rebuilt_days', 'prior_traffic', 'outcome_days', windows) }}
 )
 {%- elif is_incremental() %}
 

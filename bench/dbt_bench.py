@@ -109,6 +109,7 @@ def _build_history(settings, warehouse, timed, history_days: int, scale: float, 
             result = timed("dbt_history_builds_no_tests", transform.run_dbt,
                            ["build", "--exclude", "resource_type:test", "resource_type:unit_test"], settings)
             blocks.append(_block_record(settings, min(offset, history_days), time.perf_counter() - clock, result))
+            print(json.dumps({"history_block": blocks[-1]}), flush=True)   # kept in the log if the run is cut
             if blocks[-1]["disk_free_gb"] < min_free_gb and offset < history_days:
                 print(f"stopping the history at {offset} days: {blocks[-1]['disk_free_gb']} GB free", flush=True)
                 break

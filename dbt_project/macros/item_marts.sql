@@ -1,16 +1,22 @@
 {#-
     The item + outcome mart of a lane (fct_declarations, fct_shipments, fct_travellers): every item of the
-    lane's staging model (lane_items) with what inspection, if any, found; one row per item id. A lane
-    that carries more adds `extra_columns` and `extra_joins` (SQL over the `items` relation) and the
-    inputs those read to `day_inputs` (see item_rebuild_window).
-    Incremental: the new days' items and the items whose outcome changed (macros/incremental.sql).
+    lane's staging model with what inspection, if any, found; one row per item id. A lane that carries more
+    adds `extra_columns` and `extra_joins` (SQL over the `items` relation).
+    A view, not a table: its rows are the raw rows and the labels, which the warehouse already keeps, so
+    storing them again would double the largest share of its bytes (a US-sized day is 3.4 M parcels); a
+    reader's date bound reaches the raw table's row groups through the view.
 -#}
-{% macro item_outcome_mart(lane, day_inputs=[], extra_columns='', extra_joins='') -%}
+{% macro item_outcome_mart(lane, extra_columns='', extra_joins='') -%}
 {%- set item = lane_items()[lane] -%}
-{%- set rebuild = item_rebuild_window(lane, [(ref(item.model), item.date)] + day_inputs) -%}
 with
 
-{{ lane_items_and_outcomes(lane, rebuild) }}
+items as (
+    select * from {{ ref(item.model) }}
+),
+
+outcomes as (
+    select * from {{ ref('int_item_outcomes') }} where lane = '{{ lane }}'
+),
 
 final as (
     select
@@ -20,9 +26,8 @@ final as (
         outcomes.selection_reason,
         coalesce(outcomes.is_audit, false) as is_audit,
         outcomes.label,
-        outcomes.has_seizure,
-        {{- extra_columns }}
-        {{ rebuild.loaded_through }} as inputs_loaded_at
+        outcomes.has_seizure
+        {%- if extra_columns %},{{ extra_columns }}{% endif %}
     from items
     left join outcomes
         on outcomes.item_id = items.{{ item.id }}
@@ -30,18 +35,4 @@ final as (
 )
 
 select * from final
-{%- endmacro %}
-
-{#- The CTEs `items` (the lane's items this run rebuilds: all of them on a full build, see
-    item_rebuild_filter) and `outcomes` (what inspection found, one row per inspected item). -#}
-{% macro lane_items_and_outcomes(lane, rebuild) -%}
-{%- set item = lane_items()[lane] -%}
-items as (
-    select * from {{ ref(item.model) }}
-    {{ if_incremental('where ' ~ item_rebuild_filter(rebuild, item.id, item.date)) }}
-),
-
-outcomes as (
-    select * from {{ ref('int_item_outcomes') }} where lane = '{{ lane }}'
-),
 {%- endmacro %}

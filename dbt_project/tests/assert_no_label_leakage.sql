@@ -2,7 +2,7 @@
 -- For one entity of each lane, and for every exact declared value of cargo (f_same_*), recomputes its
 -- prior-inspection count straight from the inspections with the strict filter first inspection_date <
 -- item_date (exact values: also the hit rate, hits with first hit date < item_date), and compares it with
--- the built feature. With
+-- the built feature (rates to 1e-6: features are stored as 4-byte floats). With
 -- var('test_since') (the daily run) only the items from that date on are checked, against all history.
 {%- set since = "cast('" ~ var('test_since', '1900-01-01') ~ "' as date)" %}
 {%- set checks = [] %}
@@ -54,7 +54,7 @@ first_inspections as (
     {%- if check.hit_rate %}
         or abs({{ built }}_hit_rate - {{ smoothed_rate(
             'sum(case when inspected.first_hit_date < features.item_date then 1 else 0 end)',
-            'count(inspected.item_id)', 'features.f_lane_prior_hit_rate') }}) > 1e-9
+            'count(inspected.item_id)', 'features.f_lane_prior_hit_rate') }}) > 1e-6
     {%- endif %}
 ),
 {% endfor %}

@@ -17,7 +17,6 @@ entity_days as (
         entity_type,
         entity_value,
         item_date as as_of_date,
-        {{ hash_key(['lane', 'entity_type', 'entity_value']) }} as entity_hash,
         count(*) as n_items_on_day,
         {{ rebuild.loaded_through }} as inputs_loaded_at
     from item_entities

@@ -97,13 +97,13 @@ outcome_days as (
 {%- if is_incremental() and from_year_traffic %}
 
 rebuilt_days as (
-    select * from {{ ref('int_entity_days') }}
+    select *, {{ entity_hash() }} as entity_hash from {{ ref('int_entity_days') }}
     where entity_value is not null and as_of_date >= {{ rebuild_from }}
 ),
 
 left_days as (
     -- The entity-days that left the year ending on the last day since the first rebuilt day's year.
-    select * from {{ ref('int_entity_days') }}
+    select *, {{ entity_hash() }} as entity_hash from {{ ref('int_entity_days') }}
     where entity_value is not null
         and as_of_date >= {{ add_days(rebuild_from, -365) }}
         and as_of_date <= {{ add_days(last_day, -365) }}

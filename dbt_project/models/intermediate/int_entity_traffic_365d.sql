@@ -36,7 +36,7 @@ where inputs_loaded_at > {{ rebuild.watermark }}
 with
 
 entity_days as (
-    select lane, entity_type, entity_value, entity_hash, as_of_date, n_items_on_day
+    select lane, entity_type, entity_value, {{ entity_hash() }} as entity_hash, as_of_date, n_items_on_day
     from {{ ref('int_entity_days') }}
     where entity_value is not null
 ),

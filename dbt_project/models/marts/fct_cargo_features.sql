@@ -70,4 +70,5 @@ final as (
     inner join exact_value_priors on exact_value_priors.item_id = items.declaration_id
 )
 
-select * from final
+{{ stored_features('final', order_by=['item_date', 'office_id', 'f_origin_hit_rate', 'f_hs6_hit_rate'],
+                   exact=['f_item_price_krw', 'f_net_mass_kg']) }}

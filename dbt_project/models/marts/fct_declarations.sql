@@ -1,3 +1,3 @@
-{{ config(materialized='incremental', unique_key='declaration_id') }}
+{{ config(materialized='view') }}
 -- Import declarations, one row per declaration_id, with what inspection (if any) found (macros/item_marts.sql).
 {{ item_outcome_mart('cargo') }}

@@ -47,4 +47,4 @@ final as (
     {{- history_joins('traveller') }}
 )
 
-select * from final
+{{ stored_features('final', order_by=['item_date', 'office_id', 'f_origin_airport_hit_rate', 'f_flight_hit_rate']) }}

@@ -92,6 +92,8 @@ def _build_history(settings, warehouse, timed, history_days: int, scale: float, 
             timed("simulate_seed_days", simulate_day, day, settings, scale)
             for source in CONTRACTS:
                 timed("load_seed_days", load_day, source, day, settings)
+                # Loaded, never read again: at scale 5 a day's files are ~1.6 GB of the disk the history needs.
+                shutil.rmtree(settings.landing_dir / source / day.isoformat(), ignore_errors=True)
         if cached:
             warehouse.execute("checkpoint")
             cached.parent.mkdir(parents=True, exist_ok=True)

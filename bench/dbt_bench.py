@@ -118,6 +118,16 @@ def _build_history(settings, warehouse, timed, history_days: int, scale: float, 
     return {name: _count(warehouse, f"select count(*) from raw.{c.table}") for name, c in CONTRACTS.items()}
 
 
+def goal(scale: float, history_days: int, incremental_seconds: float) -> dict:
+    """What the run is checked against: issue #5 at scale 1 (a new day on 90 days in under 2 minutes), issue #16
+    at larger scales (the 90 days build in incremental blocks on this machine)."""
+    if scale <= 1:
+        return {"goal": "one full Korean day (scale 1) on 90 days of history: incremental dbt build < 120 s",
+                "meets_goal": scale == 1 and history_days >= 90 and incremental_seconds < 120}
+    return {"goal": f"90 days of history at scale {scale:g} built in incremental blocks on this machine, then a new day",
+            "meets_goal": history_days >= 90}
+
+
 def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 7,
         results_path: Path = RESULTS, history_cache: Path | None = None, block_days: int = 14,
         min_free_gb: float = 15.0) -> dict:
@@ -174,8 +184,7 @@ def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 
         "seconds": seconds,
         "incremental_seconds_by_node_type": by_type,
         "slowest_nodes_incremental": dict(node_seconds[:12]),
-        "goal": "one full Korean day (scale 1) on 90 days of history: incremental dbt build < 120 s",
-        "meets_goal": scale >= 1 and history_days >= 90 and incremental < 120,
+        **goal(scale, history_days, incremental),
         "warehouse_gb": round(settings.duckdb_path.stat().st_size / 2**30, 2),
         "total_seconds": round(time.perf_counter() - started, 1),
         "cpu_count": os.cpu_count(),

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', unique_key='item_id') }}
+{{ config(materialized='incremental', unique_key='item_id', incremental_strategy='delete_insert_since',
+          rebuild_date_column='item_date') }}
 -- "Seen this exact value before, and how did it end": for every cargo item and exact-value key
 -- (macros/exact_values.sql: price, mass, price and mass, importer and price, HS6 and price), how many
 -- earlier declarations with the same exact value were inspected and their smoothed hit rate, counting only

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', unique_key='item_id') }}
+{{ config(materialized='incremental', unique_key='item_id', incremental_strategy='delete_insert_since',
+          rebuild_date_column='item_date') }}
 -- Point-in-time features of import declarations, one row per declaration item: only outcomes recorded
 -- before the declaration date (all history and 30/90/365-day windows) and traffic up to that day.
 -- f_same_* columns: how earlier declarations of the same exact declared values ended (int_cargo_value_priors).

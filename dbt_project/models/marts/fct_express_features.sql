@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', unique_key='item_id') }}
+{{ config(materialized='incremental', unique_key='item_id', incremental_strategy='delete_insert_since',
+          rebuild_date_column='item_date') }}
 -- Point-in-time features of express parcels, one row per waybill: only outcomes recorded before the
 -- arrival date, and traffic known by the end of the arrival day. What each column means: the yml beside.
 -- Incremental: see feature_rebuild_window (macros/features.sql).

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', unique_key='item_id') }}
+{{ config(materialized='incremental', unique_key='item_id', incremental_strategy='delete_insert_since',
+          rebuild_date_column='item_date') }}
 -- Point-in-time features of arriving travellers, one row per arrival: passenger record, prior outcomes
 -- (recorded before the arrival date) of the traveller, airports and flight, and same-day AI-CCTV behaviour.
 -- What each column means: the yml beside. Incremental: see feature_rebuild_window (macros/features.sql).

@@ -16,15 +16,7 @@
     `outcomes` (the label), and the entity `profiles` and `lane_priors` of the days it rebuilds.
 -#}
 {% macro feature_inputs(lane, rebuild) -%}
-{%- set item = lane_items()[lane] -%}
-items as (
-    select * from {{ ref(item.model) }}
-    {{ if_incremental('where ' ~ item_rebuild_filter(rebuild, item.id, item.date)) }}
-),
-
-outcomes as (
-    select * from {{ ref('int_item_outcomes') }} where lane = '{{ lane }}'
-),
+{{ lane_items_and_outcomes(lane, rebuild) }}
 
 profiles as (
     select * from {{ ref('int_entity_profiles') }} where lane = '{{ lane }}'

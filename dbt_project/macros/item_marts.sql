@@ -10,13 +10,7 @@
 {%- set item = lane_items()[lane] -%}
 with
 
-items as (
-    select * from {{ ref(item.model) }}
-),
-
-outcomes as (
-    select * from {{ ref('int_item_outcomes') }} where lane = '{{ lane }}'
-),
+{{ lane_items_and_outcomes(lane) }}
 
 final as (
     select
@@ -35,4 +29,21 @@ final as (
 )
 
 select * from final
+{%- endmacro %}
+
+{#- The CTEs `items` (the lane's items: with `rebuild`, those an incremental run rebuilds, see
+    item_rebuild_filter; all of them otherwise) and `outcomes` (what inspection found, one row per
+    inspected item). -#}
+{% macro lane_items_and_outcomes(lane, rebuild=none) -%}
+{%- set item = lane_items()[lane] -%}
+items as (
+    select * from {{ ref(item.model) }}
+    {%- if rebuild is not none %}
+    {{ if_incremental('where ' ~ item_rebuild_filter(rebuild, item.id, item.date)) }}
+    {%- endif %}
+),
+
+outcomes as (
+    select * from {{ ref('int_item_outcomes') }} where lane = '{{ lane }}'
+),
 {%- endmacro %}

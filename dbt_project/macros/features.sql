@@ -203,19 +203,19 @@ unit_value_reference as (
 {%- endmacro %}
 
 {#-
-    The same rows as entity_profile_rows, for the entity-days in `targets` only: their prior traffic from
-    `prior_traffic` (n_prior_items_365d by lane, entity and day, found from int_entity_traffic_365d) and
-    their outcomes by joining each of them to the earlier rows of its entity in `outcomes` (few rows).
-    The way of a short rebuild; entity_profile_rows is for many days.
+    The same rows as entity_profile_rows, for the entity-days in `targets` only, which carry their prior
+    traffic (n_prior_items_365d, found from int_entity_traffic_365d): their outcomes by joining each of them
+    to the earlier rows of its entity in `outcomes` (few rows). The way of a short rebuild;
+    entity_profile_rows is for many days.
 -#}
-{% macro entity_profile_rows_by_join(targets, prior_traffic, outcomes, windows) %}
+{% macro entity_profile_rows_by_join(targets, outcomes, windows) %}
     select
         {{ targets }}.lane,
         {{ targets }}.entity_type,
         {{ targets }}.entity_value,
         {{ targets }}.as_of_date,
         {{ targets }}.n_items_on_day,
-        coalesce(prior_traffic.n_prior_items_365d, 0) as n_prior_items_365d,
+        {{ targets }}.n_prior_items_365d,
         coalesce(prior_outcomes.n_inspected, 0) as n_inspected,
         coalesce(prior_outcomes.n_hits, 0) as n_hits,
         {{ targets }}.inputs_loaded_at
@@ -244,8 +244,6 @@ unit_value_reference as (
         group by t.lane, t.entity_type, t.entity_value, t.as_of_date
     ) as prior_outcomes
         on {{ same_entity_day('prior_outcomes', targets) }}
-    left join {{ prior_traffic }} as prior_traffic
-        on {{ same_entity_day('prior_traffic', targets) }}
 {%- endmacro %}
 
 {#-

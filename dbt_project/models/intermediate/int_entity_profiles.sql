@@ -109,30 +109,38 @@ left_days as (
         and as_of_date <= {{ add_days(last_day, -365) }}
 ),
 
-prior_traffic as (
-    -- The 365 days before the day: the year ending on the last day, less the entity's days from this one
-    -- on, plus its days that left the year since this day's year.
-    select
-        rebuilt.lane, rebuilt.entity_type, rebuilt.entity_value, rebuilt.as_of_date,
-        coalesce(traffic_365d.n_items_365d, 0) - rebuilt.n_items_from_day
-            + coalesce(sum(left_days.n_items_on_day), 0) as n_prior_items_365d
-    from (
-        select *,
-            sum(n_items_on_day) over (partition by entity_hash order by as_of_date desc
-                                      rows between unbounded preceding and current row) as n_items_from_day
-        from rebuilt_days
-    ) as rebuilt
-    left join {{ ref('int_entity_traffic_365d') }} as traffic_365d
-        on traffic_365d.entity_hash = rebuilt.entity_hash
-    left join left_days
+left_traffic as (
+    -- Per rebuilt entity-day, the items of its entity's days that left the year since this day's year
+    -- (none until the history is a year long).
+    select rebuilt.entity_hash, rebuilt.as_of_date, sum(left_days.n_items_on_day) as n_left_items
+    from rebuilt_days as rebuilt
+    inner join left_days
         on left_days.entity_hash = rebuilt.entity_hash
         and left_days.as_of_date >= {{ add_days('rebuilt.as_of_date', -365) }}
-    group by rebuilt.lane, rebuilt.entity_type, rebuilt.entity_value, rebuilt.as_of_date,
-        traffic_365d.n_items_365d, rebuilt.n_items_from_day
+    group by rebuilt.entity_hash, rebuilt.as_of_date
+),
+
+rebuilt_with_traffic as (
+    -- The 365 days before the day: the year ending on the last day, less the entity's days from this one
+    -- on, plus its days that left the year since this day's year. Computed on the rebuilt rows themselves
+    -- (the joins match at most one row each) rather than as a table joined back on the entity's names.
+    select
+        rebuilt_days.*,
+        coalesce(traffic_365d.n_items_365d, 0)
+            - sum(rebuilt_days.n_items_on_day) over (partition by rebuilt_days.entity_hash
+                                                      order by rebuilt_days.as_of_date desc
+                                                      rows between unbounded preceding and current row)
+            + coalesce(left_traffic.n_left_items, 0) as n_prior_items_365d
+    from rebuilt_days
+    left join {{ ref('int_entity_traffic_365d') }} as traffic_365d
+        on traffic_365d.entity_hash = rebuilt_days.entity_hash
+    left join left_traffic
+        on left_traffic.entity_hash = rebuilt_days.entity_hash
+        and left_traffic.as_of_date = rebuilt_days.as_of_date
 ),
 
 final as (
-    {{ entity_profile_rows_by_join('rebuilt_days', 'prior_traffic', 'outcome_days', windows) }}
+    {{ entity_profile_rows_by_join('rebuilt_with_traffic', 'outcome_days', windows) }}
 )
 {%- elif is_incremental() %}
 

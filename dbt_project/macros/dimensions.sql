@@ -13,8 +13,11 @@
     items' entities, never from all items. The calling model is incremental on `key_name`: a run updates
     the members with traffic or outcomes loaded since its last run. Their traffic adds the new days to what
     the member had, so it costs the day's rows however long the history; a member last seen on a day this
-    run rebuilt (a past day loaded again) is counted again from all its days. Inspection counts come from
-    all the member's inspected items (a few % of traffic; labels can change later).
+    run rebuilt (a past day loaded again) is counted again from all its days (a branch compiled only when
+    some member was last seen on or after the first rebuilt day: the daily run never needs it, and reading
+    it costs a scan of every member's days of history). Inspection counts are counted again from all the
+    member's inspected items for the members with inspected items loaded since (a new inspection or a
+    changed label); the others keep theirs.
 -#}
 {% macro entity_dimension(key_name, entity_type, lanes) -%}
 {%- set lane_list %}({% for lane in lanes %}'{{ lane }}'{{ ", " if not loop.last }}{% endfor %}){% endset -%}
@@ -35,20 +38,32 @@ all_inspected_entities as (
 ),
 
 {%- if is_incremental() %}
+{%- set recount_query -%}
+    select (select max(last_seen_date) from {{ this }}) >= (
+        select min(as_of_date) from {{ ref('int_entity_days') }}
+        where entity_type = '{{ entity_type }}' and lane in {{ lane_list }} and inputs_loaded_at > {{ rebuild.watermark }})
+{%- endset %}
+{%- set recount = execute and run_query(recount_query).columns[0].values()[0] == true %}
 
 new_entity_days as (
     select * from all_entity_days where inputs_loaded_at > {{ rebuild.watermark }}
 ),
 
+newly_inspected as (
+    select distinct member from all_inspected_entities where inputs_loaded_at > {{ rebuild.watermark }}
+),
+
 touched as (
     select member from new_entity_days
     union
-    select member from all_inspected_entities where inputs_loaded_at > {{ rebuild.watermark }}
+    select member from newly_inspected
 ),
 
 previous as (
     select * from {{ this }} where {{ key_name }} in (select member from touched)
 ),
+
+{%- if recount %}
 
 recounted as (
     select {{ key_name }} as member from previous
@@ -65,8 +80,20 @@ entity_days as (
     select * from all_entity_days where member in (select member from recounted)
 ),
 
+{%- else %}
+
+kept as (
+    select * from previous
+),
+
+entity_days as (
+    select * from new_entity_days
+),
+
+{%- endif %}
+
 inspected_entities as (
-    select * from all_inspected_entities where member in (select member from touched)
+    select * from all_inspected_entities where member in (select member from newly_inspected)
 ),
 
 {%- else %}
@@ -138,7 +165,7 @@ traffic as (
 
 {%- endif %}
 
-inspection_counts as (
+counted_inspections as (
     select
         inspected_entities.member as {{ key_name }},
         count(*) as n_inspected,
@@ -148,6 +175,15 @@ inspection_counts as (
         on outcomes.lane = inspected_entities.lane
         and outcomes.item_id = inspected_entities.item_id
     group by inspected_entities.member
+),
+
+inspection_counts as (
+    select * from counted_inspections
+    {%- if is_incremental() %}
+    union all
+    select {{ key_name }}, n_inspected, n_hits from previous
+    where {{ key_name }} not in (select member from newly_inspected)
+    {%- endif %}
 ),
 
 final as (

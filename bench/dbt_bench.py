@@ -17,9 +17,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import multiprocessing
 import os
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from bench.run import RESULTS, merge_results
@@ -88,12 +90,19 @@ def _build_history(settings, warehouse, timed, history_days: int, scale: float, 
         settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         timed("copy_cached_seed_days", shutil.copyfile, cached, settings.duckdb_path)
     else:
-        for day in (START + dt.timedelta(days=i) for i in range(seed_days)):
-            timed("simulate_seed_days", simulate_day, day, settings, scale)
-            for source in CONTRACTS:
-                timed("load_seed_days", load_day, source, day, settings)
-                # Loaded, never read again: at scale 5 a day's files are ~1.6 GB of the disk the history needs.
-                shutil.rmtree(settings.landing_dir / source / day.isoformat(), ignore_errors=True)
+        # The simulator's days are independent (each seeded by its date), so a second process simulates the
+        # next days while this one loads: loading is single-threaded, and a US-sized day simulates in ~160 s.
+        days = [START + dt.timedelta(days=i) for i in range(seed_days)]
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            ahead = [pool.submit(simulate_day, day, settings, scale) for day in days[1:]]
+            timed("simulate_seed_days", simulate_day, days[0], settings, scale)
+            for i, day in enumerate(days):
+                if i:
+                    timed("wait_for_simulated_seed_days", ahead[i - 1].result)
+                for source in CONTRACTS:
+                    timed("load_seed_days", load_day, source, day, settings)
+                    # Loaded, never read again: at scale 5 a day's files are ~1.6 GB of the disk the history needs.
+                    shutil.rmtree(settings.landing_dir / source / day.isoformat(), ignore_errors=True)
         if cached:
             warehouse.execute("checkpoint")
             cached.parent.mkdir(parents=True, exist_ok=True)

@@ -13,45 +13,39 @@ with
 -- parcel's day, counted here for the rebuilt parcels' consignees alone. (A stored table of every
 -- consignee-day cost a twentieth of the warehouse and the slowest write of a daily run.) The window join
 -- matches a consignee's parcels only within the same and the previous 7-day bucket, an equality the hash
--- join can use, so a full build pairs each consignee-day with at most 14 days of its parcels. Consignees
--- are matched by the 64-bit hash of their key (hash_key), not by the 64-character key itself: a 3-day
--- US-sized rebuild groups and joins some 40 M consignee rows.
+-- join can use, so a full build pairs each consignee-day with at most 14 days of its parcels.
 consignee_days as (
-    select distinct
-        {{ hash_key(['consignee_key']) }} as consignee_hash,
-        arrival_date as as_of_date,
-        {{ week_bucket('arrival_date') }} as bucket
+    select distinct consignee_key, arrival_date as as_of_date, {{ week_bucket('arrival_date') }} as bucket
     from items
     where consignee_key is not null
 ),
 
 consignee_seller_days as (
     select
-        {{ hash_key(['consignee_key']) }} as consignee_hash,
+        consignee_key,
         seller_id,
         arrival_date,
         {{ week_bucket('arrival_date') }} as bucket,
         count(*) as n_parcels
     from {{ ref('stg_shipments') }}
-    where consignee_key is not null
+    where consignee_key in (select consignee_key from consignee_days)
         {{ if_incremental('and arrival_date >= ' ~ add_days(rebuild.first_day, -6)) }}
-        and {{ hash_key(['consignee_key']) }} in (select consignee_hash from consignee_days)
-    group by 1, 2, 3
+    group by consignee_key, seller_id, arrival_date
 ),
 
 consignee_traffic as (
     select
-        consignee_days.consignee_hash,
+        consignee_days.consignee_key,
         consignee_days.as_of_date,
         sum(seller_days.n_parcels) as parcels_7d,
         count(distinct seller_days.seller_id) as sellers_7d
     from consignee_days
     inner join consignee_seller_days as seller_days
-        on seller_days.consignee_hash = consignee_days.consignee_hash
+        on seller_days.consignee_key = consignee_days.consignee_key
         and seller_days.bucket in (consignee_days.bucket, consignee_days.bucket - 1)
     where seller_days.arrival_date <= consignee_days.as_of_date
         and seller_days.arrival_date >= {{ add_days('consignee_days.as_of_date', -6) }}
-    group by consignee_days.consignee_hash, consignee_days.as_of_date
+    group by consignee_days.consignee_key, consignee_days.as_of_date
 ),
 
 {{ unit_value_reference('express', rebuild) }}
@@ -81,7 +75,7 @@ final as (
     from items
     {{- unit_value_reference_join('express') }}
     left join consignee_traffic
-        on consignee_traffic.consignee_hash = {{ hash_key(['items.consignee_key']) }}
+        on consignee_traffic.consignee_key = items.consignee_key
         and consignee_traffic.as_of_date = items.arrival_date
     {{- history_joins('express') }}
 )

@@ -91,7 +91,7 @@ def _build_history(settings, warehouse, timed, history_days: int, scale: float, 
         timed("copy_cached_seed_days", shutil.copyfile, cached, settings.duckdb_path)
     else:
         # The simulator's days are independent (each seeded by its date), so a second process simulates the
-        # next days while this one loads: loading is single-threaded, and a US-sized day simulates in ~160 s.
+        # next days while this one loads: loading is single-threaded, and a US-sized day simulates in 100-160 s.
         days = [START + dt.timedelta(days=i) for i in range(seed_days)]
         with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
             ahead = [pool.submit(simulate_day, day, settings, scale) for day in days[1:]]

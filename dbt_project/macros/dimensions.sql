@@ -25,13 +25,15 @@
                                   (ref('int_inspected_item_entities'), 'item_date', 'inputs_loaded_at')]) -%}
 with
 
-all_entity_days as (
+-- not materialized: DuckDB materializes a CTE read more than once, and the filters on the new rows below
+-- would then be applied after a scan of the whole table instead of in the scan.
+all_entity_days as not materialized (
     select {{ member_key('entity_value') }} as member, lane, as_of_date, n_items_on_day, inputs_loaded_at
     from {{ ref('int_entity_days') }}
     where entity_type = '{{ entity_type }}' and lane in {{ lane_list }}
 ),
 
-all_inspected_entities as (
+all_inspected_entities as not materialized (
     select {{ member_key('entity_value') }} as member, lane, item_id, inputs_loaded_at
     from {{ ref('int_inspected_item_entities') }}
     where entity_type = '{{ entity_type }}' and lane in {{ lane_list }}

@@ -35,7 +35,9 @@ where inputs_loaded_at > {{ rebuild.watermark }}
 
 with
 
-entity_days as (
+-- not materialized: DuckDB materializes a CTE read twice, and the days' filters below would then be applied
+-- after a scan of every entity-day of the history instead of in the scan.
+entity_days as not materialized (
     select lane, entity_type, entity_value, {{ entity_hash() }} as entity_hash, as_of_date, n_items_on_day
     from {{ ref('int_entity_days') }}
     where entity_value is not null

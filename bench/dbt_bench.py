@@ -8,7 +8,8 @@ companies recur every week), built by incremental ``dbt build`` runs (without te
 ``block_days``. Then the next day is simulated, loaded through the real path and its incremental build,
 with the data tests the daily run has, is timed per node. Merged into
 ``bench/results.json`` under "dbt" (scale 1) or "dbt_scale_<S>" (other keys kept), with each history
-block's seconds, the warehouse's size and the disk left after it.
+block's seconds, the warehouse's size and the disk left after it; the record is written after every block
+(``"complete": false`` until the new day is built), so a history cut short keeps its figures.
 
     python -m bench.dbt_bench --history-days 90 --scale 1
 """
@@ -75,10 +76,9 @@ def _block_record(settings, days: int, seconds: float, result) -> dict:
 
 
 def _build_history(settings, warehouse, timed, history_days: int, scale: float, seed_days: int,
-                   history_cache: Path | None, block_days: int, blocks: list[dict],
-                   min_free_gb: float) -> dict[str, int]:
+                   history_cache: Path | None, block_days: int, on_block, min_free_gb: float) -> dict[str, int]:
     """Seed days through the real ingest (or their cached warehouse), copied weekly to ``history_days``
-    and built incrementally in blocks (each recorded in ``blocks``; stopped early when fewer than
+    and built incrementally in blocks (each passed to ``on_block``; stopped early when fewer than
     ``min_free_gb`` of disk are left); returns the raw rows per source."""
     from transform import dbt_build as transform
     from core.contracts import CONTRACTS
@@ -119,10 +119,10 @@ def _build_history(settings, warehouse, timed, history_days: int, scale: float, 
             clock = time.perf_counter()
             result = timed("dbt_history_builds_no_tests", transform.run_dbt,
                            ["build", "--exclude", "resource_type:test", "resource_type:unit_test"], settings)
-            blocks.append(_block_record(settings, min(offset, history_days), time.perf_counter() - clock, result))
-            print(json.dumps({"history_block": blocks[-1]}), flush=True)   # kept in the log if the run is cut
-            if blocks[-1]["disk_free_gb"] < min_free_gb and offset < history_days:
-                print(f"stopping the history at {offset} days: {blocks[-1]['disk_free_gb']} GB free", flush=True)
+            block = _block_record(settings, min(offset, history_days), time.perf_counter() - clock, result)
+            on_block(block)
+            if block["disk_free_gb"] < min_free_gb and offset < history_days:
+                print(f"stopping the history at {offset} days: {block['disk_free_gb']} GB free", flush=True)
                 break
     return {name: _count(warehouse, f"select count(*) from raw.{c.table}") for name, c in CONTRACTS.items()}
 
@@ -154,9 +154,21 @@ def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 
 
     warehouse = Warehouse(settings)
     seed_days = min(seed_days, history_days)
+    key = "dbt" if scale == 1 else f"dbt_scale_{scale:g}"
     blocks: list[dict] = []
+
+    def on_block(block: dict) -> None:
+        """Record the run so far after every block: a long history cut short still leaves its figures."""
+        blocks.append(block)
+        print(json.dumps({"history_block": block}), flush=True)
+        merge_results(key, {"scale": scale, "complete": False, "history_days_built": block["days_built"],
+                            "history_built_in_blocks_of_days": block_days, "history_blocks": blocks,
+                            "warehouse": settings.warehouse_kind, "seconds": seconds,
+                            "history_dbt_seconds": round(sum(b["seconds"] for b in blocks), 1),
+                            "cpu_count": os.cpu_count(), **goal(scale, 0, float("inf"))}, results_path)
+
     history_rows = _build_history(settings, warehouse, timed, history_days, scale, seed_days, history_cache,
-                                  block_days, blocks, min_free_gb)
+                                  block_days, on_block, min_free_gb)
     history_days = _count(warehouse, "select count(distinct _batch_date) from raw.shipments")
     count_items = ("select (select count(*) from marts.fct_cargo_features) + (select count(*) from marts.fct_express_features)"
                    " + (select count(*) from marts.fct_traveller_features)")
@@ -179,6 +191,7 @@ def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 
     incremental = seconds["dbt_incremental_build"]
     figures = {
         "scale": scale,
+        "complete": True,
         "history_days": history_days,
         "seed_days_simulated": seed_days,
         "history_built_in_blocks_of_days": block_days,
@@ -198,7 +211,7 @@ def run(settings, history_days: int = 90, scale: float = 0.02, seed_days: int = 
         "total_seconds": round(time.perf_counter() - started, 1),
         "cpu_count": os.cpu_count(),
     }
-    merge_results("dbt" if scale == 1 else f"dbt_scale_{scale:g}", figures, results_path)
+    merge_results(key, figures, results_path)
     return figures
 
 

@@ -18,7 +18,8 @@
 {% macro feature_inputs(lane, rebuild) -%}
 {{ lane_items_and_outcomes(lane, rebuild) }}
 
-profiles as (
+-- not materialized (docs/warehouse.md): one join per entity type reads only its own profile rows.
+profiles as not materialized (
     select * from {{ ref('int_entity_profiles') }} where lane = '{{ lane }}'
     {{ if_incremental('and as_of_date >= ' ~ rebuild.first_day) }}
 ),

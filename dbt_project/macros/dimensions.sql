@@ -25,8 +25,7 @@
                                   (ref('int_inspected_item_entities'), 'item_date', 'inputs_loaded_at')]) -%}
 with
 
--- not materialized: DuckDB materializes a CTE read more than once, and the filters on the new rows below
--- would then be applied after a scan of the whole table instead of in the scan.
+-- not materialized (docs/warehouse.md): the filters on the new rows below then reach the table scan.
 all_entity_days as not materialized (
     select {{ member_key('entity_value') }} as member, lane, as_of_date, n_items_on_day, inputs_loaded_at
     from {{ ref('int_entity_days') }}

@@ -35,8 +35,7 @@ where inputs_loaded_at > {{ rebuild.watermark }}
 
 with
 
--- not materialized: DuckDB materializes a CTE read twice, and the days' filters below would then be applied
--- after a scan of every entity-day of the history instead of in the scan.
+-- not materialized (docs/warehouse.md): the days' filters below then reach the table scan.
 entity_days as not materialized (
     select lane, entity_type, entity_value, {{ entity_hash() }} as entity_hash, as_of_date, n_items_on_day
     from {{ ref('int_entity_days') }}
